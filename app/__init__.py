@@ -1,0 +1,58 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from app.extensions import babel, db, migrate
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app; nothing connects until a request or command needs it."""
+    root = Path(__file__).resolve().parent.parent
+    inst = Path(instance_path or os.environ.get("POSTVENTA_INSTANCE") or root / "instance")
+    app = Flask(__name__, instance_path=str(inst))
+    if isinstance(config, dict):
+        app.config.update(Config(inst).values)
+        app.config.update(config)
+    else:
+        app.config.update((config or Config)(inst).values)
+    inst.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"))
+    from app.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from app.blueprints import register_blueprints
+    from app.cli import register_cli
+    from app.errors import register_error_handlers
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL + a busy timeout so the web process and the worker share one file safely."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+__all__ = ["create_app", "Engine"]

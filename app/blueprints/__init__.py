@@ -1,0 +1,15 @@
+"""HTTP surface: webhooks, shopper pages, admin, health."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.blueprints.admin import bp as admin
+    from app.blueprints.health import bp as health
+    from app.blueprints.shopper import bp as shopper
+    from app.blueprints.webhooks import bp as webhooks
+
+    for bp in (webhooks, shopper, admin, health):
+        app.register_blueprint(bp)

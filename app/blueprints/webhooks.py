@@ -1,0 +1,45 @@
+"""Inbound platform webhooks: verify, store, acknowledge; the work happens in jobs."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app.services.ingest import Stored, store_event
+from connectors.base import get_connector
+
+bp = Blueprint("webhooks", __name__)
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+@bp.post("/webhooks/shopify")
+def shopify() -> tuple[Response, int]:
+    body = request.get_data(cache=False)
+    connector = get_connector("shopify")
+    if not connector.verify_webhook(body, request.headers.get("X-Shopify-Hmac-Sha256"),
+                                    current_app.config["SHOPIFY_API_SECRET"]):
+        return _error(401, "invalid or missing X-Shopify-Hmac-Sha256")
+    topic = request.headers.get("X-Shopify-Topic", "").strip()
+    domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
+    event_id = (request.headers.get("X-Shopify-Event-Id") or request.headers.get("X-Shopify-Webhook-Id") or "").strip()
+    if not topic or not domain or not event_id:
+        return _error(400, "missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Event-Id header")
+    if topic not in connector.topics:
+        return _error(400, f"unsupported topic: {topic[:100]}")
+    if len(event_id) > 255:
+        return _error(400, "X-Shopify-Event-Id is too long")
+    try:
+        text = body.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "body is not valid JSON")
+    if not isinstance(payload, dict):
+        return _error(400, "body must be a JSON object")
+    stored = store_event("shopify", domain, event_id, topic, text)
+    if stored is Stored.UNKNOWN_SHOP:
+        return _error(404, f"unknown shop: {domain[:255]}")
+    return jsonify(status=stored.value), 200

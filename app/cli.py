@@ -1,0 +1,79 @@
+"""Commands: `flask --app wsgi shops create|list`, `worker`, `dispatch`, `demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Shop
+from app.services.shops import ShopError, create_shop
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(shops)
+    app.cli.add_command(worker)
+    app.cli.add_command(dispatch)
+    app.cli.add_command(demo)
+
+
+@click.group()
+def shops() -> None:
+    """Register and list shops without the install flow (development and tests)."""
+
+
+@shops.command("create")
+@click.argument("platform", type=click.Choice(["shopify", "woocommerce"]))
+@click.argument("domain")
+@click.option("--name", help="Store name shown to shoppers (default: from the domain).")
+@with_appcontext
+def shops_create(platform: str, domain: str, name: str | None) -> None:
+    """Register a shop; prints its id (and, for WooCommerce, its webhook secret)."""
+    try:
+        created = create_shop(platform, domain, name)
+    except ShopError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"id: {created.shop.id}")
+    click.echo(f"domain: {created.shop.domain}")
+    if created.webhook_secret:
+        click.echo(f"webhook_secret: {created.webhook_secret}")
+
+
+@shops.command("list")
+@with_appcontext
+def shops_list() -> None:
+    for shop in db.session.scalars(select(Shop).order_by(Shop.id)):
+        click.echo(f"{shop.id}\t{shop.platform}\t{shop.domain}\t{shop.name}")
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--no-scheduler", is_flag=True, help="Leave scheduling (Retry backoff) to other workers.")
+@click.option("--no-dispatcher", is_flag=True, help="Do not run the dispatcher beside this worker.")
+def worker(burst: bool, no_scheduler: bool, no_dispatcher: bool) -> None:
+    """Run an RQ worker (with its scheduler) and the dispatcher that feeds it."""
+    from jobs.worker import run_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_worker(app, burst=burst, with_scheduler=not no_scheduler, dispatcher=not no_dispatcher)
+
+
+@click.command()
+def dispatch() -> None:
+    """Hand everything that is due to the queue once, then exit."""
+    from jobs.dispatcher import dispatch_once
+
+    done = dispatch_once(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"event batches: {done.event_batches}, message batches: {done.message_batches}")
+
+
+@click.command()
+@click.option("--url", default=None, help="Post to this running app instead of in-process.")
+def demo(url: str | None) -> None:
+    """Create a demo shop and drive orders through the real webhook endpoint."""
+    from app.demo import run_demo
+
+    for line in run_demo(current_app._get_current_object(), url):  # type: ignore[attr-defined]
+        click.echo(line)

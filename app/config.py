@@ -1,0 +1,103 @@
+"""Settings, read from the environment in this one place."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+ONE_MIB = 1024 * 1024
+
+
+def _database_url(raw: str | None, instance_path: Path) -> str:
+    """SQLAlchemy URL; plain postgresql:// URLs get the psycopg 3 driver we ship."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'postventa.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _local_secrets(instance_path: Path) -> dict[str, str]:
+    """Development secrets generated once and kept under instance/, so restarts agree."""
+    path = instance_path / "secrets.json"
+    data: dict[str, str] = {}
+    if path.exists():
+        data = json.loads(path.read_text())
+    wanted = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+        "ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+        "SHOPIFY_API_SECRET": lambda: secrets.token_hex(16),
+    }
+    changed = False
+    for key, make in wanted.items():
+        if key not in data:
+            data[key] = make()
+            changed = True
+    if changed:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return data
+
+
+class Config:
+    """Production and development settings; every value comes from the environment."""
+
+    TESTING = False
+
+    def __init__(self, instance_path: Path, env: Mapping[str, str] | None = None) -> None:
+        env = os.environ if env is None else env
+        self.instance_path = instance_path
+        local: dict[str, str] = {}
+        needs_local = [k for k in ("SECRET_KEY", "ENCRYPTION_KEY", "SHOPIFY_API_SECRET") if not env.get(k)]
+        if needs_local:
+            local = _local_secrets(instance_path)
+
+        def pick(key: str) -> str:
+            return env.get(key) or local[key]
+
+        self.values: dict[str, Any] = {
+            "TESTING": self.TESTING,
+            "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "REDIS_URL": env.get("REDIS_URL") or None,
+            "EMBEDDED_REDIS_PATH": str(instance_path / "redis" / "postventa.rdb"),
+            "MAIL_URL": env.get("MAIL_URL") or None,
+            "MAIL_FROM": env.get("MAIL_FROM") or "Postventa <no-reply@postventa.local>",
+            "SECRET_KEY": pick("SECRET_KEY"),
+            "ENCRYPTION_KEY": pick("ENCRYPTION_KEY"),
+            "SHOPIFY_API_KEY": env.get("SHOPIFY_API_KEY") or "",
+            "SHOPIFY_API_SECRET": pick("SHOPIFY_API_SECRET"),
+            "APP_URL": (env.get("APP_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            # Shows the local outbox at /admin/outbox; `make run` turns it on.
+            "DEV_ADMIN": env.get("POSTVENTA_DEV_ADMIN") == "1",
+            "MAX_CONTENT_LENGTH": ONE_MIB,
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+            "QUEUE_NAME": env.get("POSTVENTA_QUEUE") or "postventa",
+            "MAIL_BATCH_SIZE": 50,
+            "EVENT_BATCH_SIZE": 100,
+            # A claim not finished in this many seconds is taken up again.
+            "CLAIM_LEASE_SECONDS": 600,
+            "MESSAGE_MAX_ATTEMPTS": 8,
+            "DISPATCH_INTERVAL": float(env.get("POSTVENTA_DISPATCH_INTERVAL") or 0.5),
+        }
+
+
+class TestConfig(Config):
+    """Embedded defaults unless DATABASE_URL / REDIS_URL point at real servers."""
+
+    TESTING = True
+
+    def __init__(self, instance_path: Path, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(instance_path, env)
+        self.values.update({"DEV_ADMIN": True, "WTF_CSRF_ENABLED": False, "CLAIM_LEASE_SECONDS": 600})

@@ -1,0 +1,222 @@
+"""SQL tables: the source of truth for shops, orders, shipments, events and messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Shop(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "shops"
+    __table_args__ = (UniqueConstraint("platform", "domain"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    domain: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEvent(db.Model):  # type: ignore[name-defined]
+    """Every inbound webhook, stored before it is acknowledged."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "event_id"),
+        Index("ix_webhook_events_pending", "id", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Order(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    customer_name: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_amount: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    financial_status: Mapped[str | None] = mapped_column(String(40))
+    fulfillment_status: Mapped[str | None] = mapped_column(String(40))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    platform_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shop: Mapped[Shop] = relationship()
+    line_items: Mapped[list[LineItem]] = relationship(
+        back_populates="order", order_by="LineItem.id", cascade="all, delete-orphan"
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan"
+    )
+
+
+class LineItem(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "line_items"
+    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    variant_title: Mapped[str | None] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_amount: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    variant_id: Mapped[str | None] = mapped_column(String(64))
+
+    order: Mapped[Order] = relationship(back_populates="line_items")
+
+
+class Shipment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    tracking_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    events: Mapped[list[TrackingEvent]] = relationship(
+        back_populates="shipment", order_by="TrackingEvent.occurred_at", cascade="all, delete-orphan"
+    )
+
+
+class TrackingEvent(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "tracking_events"
+    __table_args__ = (UniqueConstraint("shipment_id", "status", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(255))
+    raw_status: Mapped[str | None] = mapped_column(String(100))
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class Message(db.Model):  # type: ignore[name-defined]
+    """One email the app will send, unique on its idempotency key (the outbox)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_due", "send_at", postgresql_where=text("status = 'queued'"),
+              sqlite_where=text("status = 'queued'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    shipment: Mapped[Shipment | None] = relationship()
+
+
+class LocalMail(db.Model):  # type: ignore[name-defined]
+    """An email delivered to the local outbox because no MAIL_URL is set."""
+
+    __tablename__ = "local_mail"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    sender: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

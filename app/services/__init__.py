@@ -1,0 +1,1 @@
+"""Business logic between the blueprints/jobs and SQL."""

@@ -1,0 +1,140 @@
+"""Sending outbox messages: claim, render, send, mark sent; each message at most once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.emails import render
+from app.extensions import db
+from app.mail_transport import Transport, open_transport
+from app.models import Message, Shop
+from app.services.links import tracking_url
+from app.services.shops import shop_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int = 0
+    skipped: int = 0
+
+
+class DeliveryFailed(Exception):
+    """Sending failed for a reason worth retrying; RQ's Retry takes it from here."""
+
+
+def send_messages(message_ids: list[int]) -> SendResult:
+    """Send a batch over one connection; a message already sent or taken elsewhere is skipped."""
+    transport = open_transport(current_app.config["MAIL_URL"])
+    sent = skipped = 0
+    try:
+        for message_id in message_ids:
+            if _send_one(transport, message_id):
+                sent += 1
+            else:
+                skipped += 1
+    finally:
+        transport.close()
+    return SendResult(sent, skipped)
+
+
+def _claim(message_id: int) -> bool:
+    """queued -> sending, committed before any byte goes out."""
+    result = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(("queued", "sending")))
+        .values(status="sending", claimed_at=datetime.now(UTC), attempts=Message.attempts + 1)
+    )
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _send_one(transport: Transport, message_id: int) -> bool:
+    if not _claim(message_id):
+        return False
+    message = db.session.scalar(select(Message).where(Message.id == message_id))
+    assert message is not None
+    try:
+        email = build_email(message)
+        transport.send(email, message.id)
+    except (smtplib.SMTPException, OSError) as exc:
+        db.session.rollback()
+        _give_back(message_id, exc)
+        raise DeliveryFailed(f"message {message_id}: {exc}") from exc
+    message.status = "sent"
+    message.sent_at = datetime.now(UTC)
+    message.subject = str(email["Subject"])
+    message.last_error = None
+    db.session.commit()
+    return True
+
+
+def _give_back(message_id: int, exc: Exception) -> None:
+    """Back to queued for the retry, or failed once it has had its tries."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        return
+    message.last_error = str(exc)[:2000]
+    message.status = "failed" if message.attempts >= current_app.config["MESSAGE_MAX_ATTEMPTS"] else "queued"
+    db.session.commit()
+
+
+def message_context(message: Message) -> dict[str, Any]:
+    order = message.order
+    shop = db.session.get(Shop, message.shop_id)
+    assert shop is not None
+    shipment = message.shipment
+    items = order.line_items
+    if shipment is not None and shipment.items:
+        wanted = {str(i["line_item_id"]): int(i["quantity"]) for i in shipment.items}
+        items = [li for li in order.line_items if li.external_id in wanted] or order.line_items
+    return {
+        "shop": shop_settings(shop),
+        "order": order,
+        "first_name": (order.customer_name or "").split(" ")[0],
+        "shipment": shipment,
+        "items": items,
+        "tracking_link": tracking_url(order.id),
+    }
+
+
+def build_email(message: Message) -> EmailMessage:
+    rendered = render(message.kind, message.order.locale, message_context(message))
+    shop = db.session.get(Shop, message.shop_id)
+    assert shop is not None
+    sender = current_app.config["MAIL_FROM"]
+    email = EmailMessage()
+    email["Subject"] = rendered.subject
+    email["From"] = _with_display_name(sender, shop_settings(shop)["name"])
+    email["To"] = message.recipient or message.order.email or ""
+    # Stable per message: a resend after a crash is recognisably the same email.
+    host = urlsplit(current_app.config["APP_URL"]).hostname or "postventa.local"
+    email["Message-ID"] = f"<message-{message.id}.{message.shop_id}@{host}>"
+    email["X-Postventa-Key"] = message.idempotency_key
+    email.set_content(rendered.text)
+    email.add_alternative(rendered.html, subtype="html")
+    return email
+
+
+def _with_display_name(sender: str, name: str) -> str:
+    """Show the store's name in From while keeping the operator's address."""
+    _, addr = parseaddr(sender)
+    if not addr:
+        return sender
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError):
+        return sender
+    return formataddr((name, addr))

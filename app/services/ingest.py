@@ -1,0 +1,139 @@
+"""Webhook events: stored before they are acknowledged, processed later in batches."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from flask import current_app
+from sqlalchemy import bindparam, select, text, update
+
+from app.extensions import db
+from app.models import Shop, UTCDateTime, WebhookEvent
+from app.services.orders import OrderNotYetKnown, apply_change
+from connectors.base import NormalizeError, get_connector
+
+log = logging.getLogger(__name__)
+
+# One statement on the hot path: the shop lookup, the insert and the dedupe together.
+_INSERT_EVENT = text(
+    """
+    INSERT INTO webhook_events (shop_id, event_id, topic, payload, status, attempts, received_at)
+    SELECT shops.id, :event_id, :topic, :payload, 'pending', 0, :now FROM shops
+    WHERE shops.platform = :platform AND shops.domain = :domain
+    ON CONFLICT (shop_id, event_id) DO NOTHING
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+_SHOP_EXISTS = text("SELECT 1 FROM shops WHERE platform = :platform AND domain = :domain")
+
+# A fulfillment that arrives before its order is retried this many times, then kept as failed.
+MAX_EVENT_ATTEMPTS = 20
+RETRY_AFTER = timedelta(seconds=30)
+
+
+class Stored(Enum):
+    NEW = "stored"
+    DUPLICATE = "duplicate"
+    UNKNOWN_SHOP = "unknown shop"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    processed: int = 0
+    failed: int = 0
+    deferred: int = 0
+
+
+def store_event(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
+    """Durably store one webhook (deduplicated on its event id) without touching the ORM."""
+    with db.engine.begin() as conn:
+        params = {"platform": platform, "domain": domain}
+        result = conn.execute(
+            _INSERT_EVENT,
+            {**params, "event_id": event_id, "topic": topic, "payload": body, "now": datetime.now(UTC)},
+        )
+        if result.rowcount == 1:
+            return Stored.NEW
+        if conn.execute(_SHOP_EXISTS, params).first() is None:
+            return Stored.UNKNOWN_SHOP
+        return Stored.DUPLICATE
+
+
+def claim_pending(limit: int) -> list[int]:
+    """Take up to `limit` pending events for one batch; an expired claim is taken again."""
+    now = datetime.now(UTC)
+    lease = timedelta(seconds=current_app.config["CLAIM_LEASE_SECONDS"])
+    candidates = (
+        select(WebhookEvent.id)
+        .where(WebhookEvent.status == "pending")
+        .where((WebhookEvent.claimed_at.is_(None)) | (WebhookEvent.claimed_at < now - lease))
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(db.session.scalars(candidates))
+    if ids:
+        db.session.execute(update(WebhookEvent).where(WebhookEvent.id.in_(ids)).values(claimed_at=now))
+    db.session.commit()
+    return ids
+
+
+def process_events(event_ids: list[int]) -> BatchResult:
+    """Apply each event in its own transaction: one bad payload never blocks the rest."""
+    processed = failed = deferred = 0
+    for event_id in event_ids:
+        outcome = _process_one(event_id)
+        processed += outcome == "processed"
+        failed += outcome == "failed"
+        deferred += outcome == "deferred"
+    return BatchResult(processed, failed, deferred)
+
+
+def _process_one(event_id: int) -> str:
+    event = db.session.scalar(
+        select(WebhookEvent).where(WebhookEvent.id == event_id, WebhookEvent.status == "pending").with_for_update()
+    )
+    if event is None:
+        db.session.rollback()
+        return "skipped"
+    shop = db.session.get(Shop, event.shop_id)
+    assert shop is not None  # the foreign key guarantees it
+    now = datetime.now(UTC)
+    event.attempts += 1
+    try:
+        payload = json.loads(event.payload)
+        change = get_connector(shop.platform).normalize_webhook(event.topic, payload)
+    except (NormalizeError, ValueError) as exc:
+        log.warning("webhook event %s kept as failed: %s", event.id, exc)
+        event.status, event.error, event.processed_at = "failed", f"normalise: {exc}", now
+        db.session.commit()
+        return "failed"
+    try:
+        apply_change(shop, change)
+    except OrderNotYetKnown as exc:
+        db.session.rollback()
+        return _defer(event_id, str(exc))
+    event.status, event.error, event.processed_at = "processed", None, now
+    db.session.commit()
+    return "processed"
+
+
+def _defer(event_id: int, reason: str) -> str:
+    """Try again shortly (e.g. a fulfillment before its order); give up after many tries."""
+    event = db.session.get(WebhookEvent, event_id)
+    assert event is not None
+    event.attempts += 1
+    event.error = reason
+    if event.attempts >= MAX_EVENT_ATTEMPTS:
+        event.status = "failed"
+        event.processed_at = datetime.now(UTC)
+        db.session.commit()
+        return "failed"
+    lease = timedelta(seconds=current_app.config["CLAIM_LEASE_SECONDS"])
+    event.claimed_at = datetime.now(UTC) - lease + RETRY_AFTER
+    db.session.commit()
+    return "deferred"

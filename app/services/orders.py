@@ -1,0 +1,159 @@
+"""Applying common-model changes to SQL, monotonically, and deciding what to tell the shopper."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import LineItem, Order, Shipment, Shop, TrackingEvent
+from app.services import outbox
+from connectors import model
+from connectors.base import Change, OrderChange, ShipmentChange
+
+Status = model.ShipmentStatus
+
+
+class OrderNotYetKnown(LookupError):
+    """A shipment arrived for an order we have not stored yet; retried later."""
+
+
+def apply_change(shop: Shop, change: Change) -> Order:
+    """Store what a webhook says; the caller commits."""
+    if isinstance(change, OrderChange):
+        return upsert_order(shop, change.order)
+    if isinstance(change, ShipmentChange):
+        order = _find_order(shop.id, change.order_external_id)
+        if order is None:
+            raise OrderNotYetKnown(f"order {change.order_external_id} not stored yet")
+        upsert_shipment(order, change.shipment)
+        return order
+    raise TypeError(f"unknown change: {change!r}")
+
+
+def _find_order(shop_id: int, external_id: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.shop_id == shop_id, Order.external_id == external_id).with_for_update()
+    )
+
+
+def upsert_order(shop: Shop, o: model.Order) -> Order:
+    """Insert or update an order; a payload older than what we hold changes nothing."""
+    row = _find_order(shop.id, o.external_id)
+    if row is None:
+        row = Order(shop_id=shop.id, external_id=o.external_id, shop=shop)
+        db.session.add(row)
+        _copy_order(row, o)
+        db.session.flush()
+    elif o.updated_at >= row.platform_updated_at:
+        _copy_order(row, o)
+    else:
+        # Stale order payload: its shipments may still carry news, each checked on its own clock.
+        pass
+    for shipment in o.shipments:
+        upsert_shipment(row, shipment)
+    return row
+
+
+def _copy_order(row: Order, o: model.Order) -> None:
+    row.number = o.number
+    row.email = o.customer.email
+    row.customer_name = o.customer.name or None
+    row.locale = o.locale or o.customer.locale
+    row.currency = o.total.currency
+    row.total_amount = o.total.amount
+    row.shipping_address = asdict(o.shipping_address) if o.shipping_address else None
+    row.financial_status = o.financial_status
+    row.fulfillment_status = o.fulfillment_status
+    row.placed_at = o.created_at
+    row.platform_updated_at = o.updated_at
+    row.cancelled_at = o.cancelled_at
+    existing = {li.external_id: li for li in row.line_items}
+    for item in o.line_items:
+        li = existing.get(item.external_id)
+        if li is None:
+            li = LineItem(external_id=item.external_id)
+            row.line_items.append(li)
+        li.title = item.title
+        li.variant_title = item.variant_title
+        li.sku = item.sku
+        li.quantity = item.quantity
+        li.price_amount = item.price.amount
+        li.product_id = item.product_id
+        li.variant_id = item.variant_id
+
+
+def upsert_shipment(order: Order, s: model.Shipment) -> Shipment:
+    """Insert or update a shipment; status never moves back from delivered, nor to older news."""
+    row = db.session.scalar(
+        select(Shipment).where(Shipment.order_id == order.id, Shipment.external_id == s.external_id)
+    )
+    status_at = max((e.occurred_at for e in s.events), default=s.updated_at)
+    if row is None:
+        row = Shipment(
+            order=order,
+            external_id=s.external_id,
+            carrier=s.carrier,
+            tracking_number=s.tracking_number,
+            tracking_url=s.tracking_url,
+            status=s.status.value,
+            status_at=status_at,
+            items=[{"line_item_id": i.line_item_id, "quantity": i.quantity} for i in s.items],
+            cancelled=s.cancelled,
+            platform_updated_at=s.updated_at,
+        )
+        db.session.add(row)
+        db.session.flush()
+        _add_events(row, s.events)
+        outbox.plan_for_new_shipment(order, row)
+        return row
+    if s.updated_at < row.platform_updated_at:
+        _add_events(row, s.events)  # an old payload may still add a checkpoint we lacked
+        return row
+    had_tracking = bool(row.tracking_number)
+    row.carrier = s.carrier or row.carrier
+    row.tracking_number = s.tracking_number or row.tracking_number
+    row.tracking_url = s.tracking_url or row.tracking_url
+    if s.items:
+        row.items = [{"line_item_id": i.line_item_id, "quantity": i.quantity} for i in s.items]
+    row.cancelled = s.cancelled
+    row.platform_updated_at = s.updated_at
+    _add_events(row, s.events)
+    old = Status(row.status)
+    if may_move(old, s.status, row.status_at, status_at):
+        row.status, row.status_at = s.status.value, status_at
+    db.session.flush()
+    if not had_tracking and row.tracking_number:
+        outbox.plan_for_new_tracking(order, row)
+    if Status(row.status) != old:
+        outbox.plan_for_status(order, row, Status(row.status))
+    return row
+
+
+def may_move(old: Status, new: Status, old_at: datetime, new_at: datetime) -> bool:
+    """The monotonic rule: never leave delivered, never take older news over newer."""
+    if new == old or old == Status.DELIVERED:
+        return False
+    if old == Status.EXPIRED and new != Status.DELIVERED:
+        return False
+    return new_at >= old_at
+
+
+def _add_events(row: Shipment, events: tuple[model.TrackingEvent, ...]) -> None:
+    known = {(e.status, e.occurred_at.astimezone(UTC)) for e in row.events}
+    for e in events:
+        key = (e.status.value, e.occurred_at.astimezone(UTC))
+        if key in known:
+            continue
+        known.add(key)
+        row.events.append(
+            TrackingEvent(
+                status=e.status.value,
+                occurred_at=e.occurred_at,
+                message=e.message,
+                location=e.location,
+                raw_status=e.raw_status,
+            )
+        )

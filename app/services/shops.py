@@ -1,0 +1,81 @@
+"""Registering shops: the domain rules each platform's shops follow."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from app.crypto import encrypt
+from app.extensions import db
+from app.models import Shop
+
+SHOPIFY_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class ShopError(ValueError):
+    """A shop that cannot be registered, with a message for the operator."""
+
+
+@dataclass(frozen=True)
+class CreatedShop:
+    shop: Shop
+    webhook_secret: str | None
+
+
+def normalize_domain(platform: str, raw: str) -> str:
+    value = raw.strip()
+    if platform == "shopify":
+        value = value.lower()
+        if not SHOPIFY_DOMAIN.match(value):
+            raise ShopError(f"not a Shopify shop domain (want name.myshopify.com): {raw!r}")
+        return value
+    if platform == "woocommerce":
+        parts = urlsplit(value if "://" in value else f"https://{value}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ShopError(f"not a store URL: {raw!r}")
+        port = f":{parts.port}" if parts.port else ""
+        path = parts.path.rstrip("/")
+        return f"{parts.scheme}://{parts.hostname.lower()}{port}{path}"
+    raise ShopError(f"unknown platform {platform!r} (want shopify or woocommerce)")
+
+
+def create_shop(platform: str, raw_domain: str, name: str | None = None) -> CreatedShop:
+    """Register a shop; WooCommerce shops get a webhook secret of their own."""
+    domain = normalize_domain(platform, raw_domain)
+    exists = db.session.scalar(select(Shop).where(Shop.platform == platform, Shop.domain == domain))
+    if exists is not None:
+        raise ShopError(f"{platform} shop {domain} is already registered (id {exists.id})")
+    secret = secrets.token_urlsafe(32) if platform == "woocommerce" else None
+    label = name or domain.split("://")[-1].split(".")[0].replace("-", " ").title()
+    shop = Shop(
+        platform=platform,
+        domain=domain,
+        name=label,
+        settings={},
+        webhook_secret_enc=encrypt(secret) if secret else None,
+    )
+    db.session.add(shop)
+    db.session.commit()
+    return CreatedShop(shop, secret)
+
+
+def shop_settings(shop: Shop) -> dict[str, str]:
+    """Branding with defaults, as templates read it."""
+    s = shop.settings or {}
+
+    def color(key: str, default: str) -> str:
+        value = str(s.get(key) or "")
+        return value if HEX_COLOR.match(value) else default
+
+    return {
+        "name": str(s.get("store_name") or shop.name),
+        "primary_color": color("primary_color", "#1f6f5c"),
+        "accent_color": color("accent_color", "#f4f1ea"),
+        "logo_url": str(s.get("logo_url") or ""),
+        "support_email": str(s.get("support_email") or ""),
+    }

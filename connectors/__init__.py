@@ -1,0 +1,1 @@
+"""Platform connectors: each turns one platform's payloads into the common model."""

@@ -1,0 +1,84 @@
+"""The Connector Protocol every platform implements, and the registry by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from connectors.model import Order, Shipment
+
+
+class NotSupported(Exception):
+    """A platform cannot do what was asked; said loudly instead of doing nothing."""
+
+
+class NormalizeError(ValueError):
+    """A platform payload does not have the shape the normaliser needs."""
+
+
+class UnknownPlatform(LookupError):
+    """No connector is registered under that name."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """A webhook that carries a whole order (created, updated, cancelled)."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentChange:
+    """A webhook that carries one shipment of an order (a fulfillment)."""
+
+    order_external_id: str
+    shipment: Shipment
+
+
+Change = OrderChange | ShipmentChange
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What the app needs from a platform; a method it cannot do raises NotSupported."""
+
+    name: str
+    topics: frozenset[str]
+
+    def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
+        """True when the signature header matches the raw body."""
+        ...
+
+    def normalize_webhook(self, topic: str, payload: Mapping[str, Any]) -> Change:
+        """Turn one webhook payload into a change of the common model."""
+        ...
+
+
+_REGISTRY: dict[str, Callable[[], Connector]] = {}
+
+
+def register(name: str, factory: Callable[[], Connector]) -> None:
+    _REGISTRY[name] = factory
+
+
+def get_connector(name: str) -> Connector:
+    """The connector registered under `name` (e.g. "shopify")."""
+    if not _REGISTRY:
+        _load_builtin()
+    try:
+        return _REGISTRY[name]()
+    except KeyError:
+        raise UnknownPlatform(f"unknown platform: {name!r}") from None
+
+
+def platforms() -> list[str]:
+    if not _REGISTRY:
+        _load_builtin()
+    return sorted(_REGISTRY)
+
+
+def _load_builtin() -> None:
+    from connectors.shopify import ShopifyConnector
+
+    register("shopify", ShopifyConnector)

@@ -1,0 +1,44 @@
+"""Shopify: webhook verification and normalisation into the common model."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.base import Change, NormalizeError, OrderChange, ShipmentChange
+from connectors.shopify.normalize import normalize_fulfillment, normalize_order
+
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+
+
+def sign_webhook(body: bytes, secret: str) -> str:
+    """The X-Shopify-Hmac-Sha256 value Shopify would send for `body`."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class ShopifyConnector:
+    """Shopify behind the Connector Protocol."""
+
+    name = "shopify"
+    topics = ORDER_TOPICS | FULFILLMENT_TOPICS
+
+    def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
+        if not signature or not secret:
+            return False
+        return hmac.compare_digest(sign_webhook(body, secret), signature.strip())
+
+    def normalize_webhook(self, topic: str, payload: Mapping[str, Any]) -> Change:
+        if topic in ORDER_TOPICS:
+            return OrderChange(normalize_order(payload))
+        if topic in FULFILLMENT_TOPICS:
+            order_id, shipment = normalize_fulfillment(payload)
+            return ShipmentChange(order_id, shipment)
+        raise NormalizeError(f"unsupported Shopify topic: {topic}")
+
+
+__all__ = ["ShopifyConnector", "sign_webhook"]
