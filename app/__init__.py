@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -31,6 +32,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     from app.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+
+
+def N_(message: str) -> str:
+    """Marks a string for translation where it is used later, by the template's own gettext."""
+    return message
+
+
 STATUS_LABELS: dict[str, str] = {
-    "pending": "Order confirmed",
-    "info_received": "Label created",
-    "in_transit": "In transit",
-    "out_for_delivery": "Out for delivery",
-    "attempt_fail": "Delivery attempted",
-    "available_for_pickup": "Ready for pickup",
-    "delivered": "Delivered",
-    "exception": "Delivery problem",
-    "expired": "No recent updates",
+    "pending": N_("Order confirmed"),
+    "info_received": N_("Label created"),
+    "in_transit": N_("In transit"),
+    "out_for_delivery": N_("Out for delivery"),
+    "attempt_fail": N_("Delivery attempted"),
+    "available_for_pickup": N_("Ready for pickup"),
+    "delivered": N_("Delivered"),
+    "exception": N_("Delivery problem"),
+    "expired": N_("No recent updates"),
 }
 
 # The progress bar's steps, in order.

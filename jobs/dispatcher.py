@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask
 from rq import Retry
@@ -33,12 +34,13 @@ class Dispatched:
 def dispatch_once(app: Flask) -> Dispatched:
     """One pass: pending webhook events, then due messages, each as batch jobs."""
     events = messages = 0
+    now = datetime.now(UTC)
     with app.app_context():
         q = queue(app)
-        while ids := ingest.claim_pending(app.config["EVENT_BATCH_SIZE"]):
+        while ids := ingest.claim_pending(app.config["EVENT_BATCH_SIZE"], now):
             q.enqueue("jobs.ingest.process_events", ids, retry=RETRY, description=f"events {ids[0]}..{ids[-1]}")
             events += 1
-        while ids := outbox.claim_due(app.config["MAIL_BATCH_SIZE"]):
+        while ids := outbox.claim_due(app.config["MAIL_BATCH_SIZE"], now):
             q.enqueue("jobs.mail.send_messages", ids, retry=RETRY, description=f"messages {ids[0]}..{ids[-1]}")
             messages += 1
         db.session.remove()

@@ -63,9 +63,9 @@ def store_event(platform: str, domain: str, event_id: str, topic: str, body: str
         return Stored.DUPLICATE
 
 
-def claim_pending(limit: int) -> list[int]:
+def claim_pending(limit: int, now: datetime | None = None) -> list[int]:
     """Take up to `limit` pending events for one batch; an expired claim is taken again."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)  # one `now` per dispatch pass: a pass never re-takes its own claims
     lease = timedelta(seconds=current_app.config["CLAIM_LEASE_SECONDS"])
     candidates = (
         select(WebhookEvent.id)

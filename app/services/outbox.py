@@ -69,9 +69,9 @@ def plan_for_status(order: Order, shipment: Shipment, status: ShipmentStatus) ->
         schedule(order, shipment, kind)
 
 
-def claim_due(limit: int) -> list[int]:
+def claim_due(limit: int, now: datetime | None = None) -> list[int]:
     """Mark up to `limit` due messages as handed to the queue; an old hand-off is retried."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)  # one `now` per dispatch pass: a pass never re-takes its own claims
     lease = timedelta(seconds=current_app.config["CLAIM_LEASE_SECONDS"])
     ids = list(
         db.session.scalars(
