@@ -42,7 +42,7 @@ bench: $(VENV)/.dev
 
 translations: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -o app/translations/messages.pot --no-location --omit-header -k N_ .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations
 
 clean:

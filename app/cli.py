@@ -71,9 +71,14 @@ def dispatch() -> None:
 
 @click.command()
 @click.option("--url", default=None, help="Post to this running app instead of in-process.")
-def demo(url: str | None) -> None:
+@click.option("--wait", default=0.0, help="Seconds to wait for a running worker to process the webhooks.")
+@click.option("--app-url", default=None, help="Base URL for the printed tracking links (default: APP_URL).")
+def demo(url: str | None, wait: float, app_url: str | None) -> None:
     """Create a demo shop and drive orders through the real webhook endpoint."""
     from app.demo import run_demo
 
-    for line in run_demo(current_app._get_current_object(), url):  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app_url:
+        app.config["APP_URL"] = app_url.rstrip("/")
+    for line in run_demo(app, url, wait=wait):
         click.echo(line)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, Shop
+from app.models import Order, Shop, WebhookEvent
 from app.services.links import tracking_url
 from app.services.shops import create_shop
 from connectors.shopify import sign_webhook
@@ -25,7 +26,8 @@ CUSTOMERS = [
     ("James", "Carter", "james@example.com", "en", "500 Market St", "San Francisco", "94105", "US", "California"),
     ("Mateo", "Gómez", "mateo@example.com", "es-MX", "Av. Reforma 222", "Ciudad de México", "06600", "MX", "CDMX"),
     ("Olivia", "Brown", "olivia@example.com", "en", "12 King's Road", "London", "SW3 4RP", "GB", "England"),
-    ("Valentina", "Ruiz", "valentina@example.com", "es", "Carrer de Mallorca 401", "Barcelona", "08013", "ES", "Barcelona"),
+    ("Valentina", "Ruiz", "valentina@example.com", "es", "Carrer de Mallorca 401", "Barcelona", "08013", "ES",
+     "Barcelona"),
 ]
 PRODUCTS = [("Camiseta de algodón orgánico", "M / Verde", "TEE-ORG-M-GRN", "24.90"),
             ("Taza de cerámica", None, "MUG-CER-01", "14.50"),
@@ -63,7 +65,8 @@ def order_payload(n: int, created: datetime, updated: datetime, fulfillments: li
         qty = 1 + (n + i) % 2
         total += float(price) * qty
         items.append({
-            "id": BASE_ID + n * 100 + 10 + i, "admin_graphql_api_id": f"gid://shopify/LineItem/{BASE_ID + n * 100 + 10 + i}",
+            "id": BASE_ID + n * 100 + 10 + i,
+            "admin_graphql_api_id": f"gid://shopify/LineItem/{BASE_ID + n * 100 + 10 + i}",
             "variant_id": BASE_ID + 9000 + i, "product_id": BASE_ID + 8000 + i, "title": title,
             "variant_title": variant, "name": f"{title} - {variant}" if variant else title, "sku": sku,
             "quantity": qty, "current_quantity": qty, "price": price, "price_set": _money(price, currency),
@@ -119,7 +122,7 @@ def demo_webhooks(now: datetime) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield "fulfillments/update", f"demo-{n}-ful-{step}", fulfillment_payload(n, shipped, at, status)
 
 
-def run_demo(app: Flask, url: str | None = None) -> Iterator[str]:
+def run_demo(app: Flask, url: str | None = None, wait: float = 0.0) -> Iterator[str]:
     """Create the demo shop if needed and post every demo webhook, signed as Shopify signs."""
     with app.app_context():
         shop = db.session.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == DEMO_DOMAIN))
@@ -148,7 +151,25 @@ def run_demo(app: Flask, url: str | None = None) -> Iterator[str]:
         stored += answer.get("status") == "stored"
     yield f"webhooks posted: {stored} new (the worker turns them into emails within seconds)"
     with app.app_context():
+        if wait > 0 and not _wait_for_worker(shop.id, wait):
+            yield f"  the worker has not processed them after {wait:.0f} s; is `flask --app wsgi worker` running?"
         yield from _tracking_links(shop.id)
+        yield f"emails: {app.config['APP_URL']}/admin/outbox (with POSTVENTA_DEV_ADMIN=1)"
+
+
+def _wait_for_worker(shop_id: int, seconds: float) -> bool:
+    """True once no event of the shop is pending any more."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pending = db.session.scalar(
+            select(func.count()).select_from(WebhookEvent)
+            .where(WebhookEvent.shop_id == shop_id, WebhookEvent.status == "pending")
+        )
+        db.session.rollback()
+        if not pending:
+            return True
+        time.sleep(0.25)
+    return False
 
 
 def _tracking_links(shop_id: int) -> Iterator[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def N_(message: str) -> str:
     """Marks a string for translation where it is used later, by the template's own gettext."""
     return message

@@ -1,0 +1,1 @@
+"""Benchmarks for Postventa: `python -m bench` runs ingest and pipeline; each module also runs alone."""

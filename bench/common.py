@@ -128,7 +128,7 @@ def kill_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
 @contextmanager
 def child(args: Sequence[str], env: Mapping[str, str], log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """A child in its own process group, killed (group and all) however the block ends."""
-    out = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115
+    out = open(log, "wb") if log is not None else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(list(args), cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

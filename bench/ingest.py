@@ -207,7 +207,9 @@ def run() -> IngestSummary | None:
         f"app req/s: {a.rps:.1f}",
         f"baseline (bare Flask) req/s: {best.baseline.rps:.1f}",
         Verdict("ratio app/bare", best.ratio, RATIO_TARGET).line(),
-        Verdict(f"p99 at {CONNECTIONS} connections", a.p99_ms, P99_TARGET_MS, higher_is_better=False).line(" ms", ".1f"),
+        Verdict(f"p99 at {CONNECTIONS} connections", a.p99_ms, P99_TARGET_MS, higher_is_better=False).line(
+            " ms", ".1f"
+        ),
         f"non-2xx responses: {a.non_2xx} " + ("OK" if a.non_2xx == 0 else "(expected 0)"),
         f"rows stored: {best.app.rows_added} for {a.requests} requests wrk counted",
     ]

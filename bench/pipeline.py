@@ -66,7 +66,7 @@ def _smtp_sink(port: int, count: Synchronized[int], ready: Event, stop: Event) -
 def smtp_sink() -> Iterator[tuple[int, Synchronized[int]]]:
     """An SMTP server in its own process; yields its port and its message counter."""
     ctx = multiprocessing.get_context("spawn")
-    count: Synchronized[int] = ctx.Value("q", 0)  # type: ignore[assignment]
+    count: Synchronized[int] = ctx.Value("q", 0)
     ready, stop = ctx.Event(), ctx.Event()
     port = free_port()
     proc = ctx.Process(target=_smtp_sink, args=(port, count, ready, stop), name="pvbench-smtp", daemon=True)

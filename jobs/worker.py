@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from flask import Flask
@@ -26,7 +27,7 @@ class AppWorker(Worker):
         super().main_work_horse(*args, **kwargs)
 
 
-def start_dispatcher(app: Flask) -> multiprocessing.Process:
+def start_dispatcher(app: Flask) -> BaseProcess:
     """Forked before this process opens any connection, so nothing is shared."""
     ctx = multiprocessing.get_context("fork")
     proc = ctx.Process(target=run_forever, args=(app, os.getpid()), name="postventa-dispatcher", daemon=True)

