@@ -70,16 +70,19 @@ class SmtpTransport:
             conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        conn.ehlo()
-        if s.starttls != "off":
-            if conn.has_extn("starttls"):
-                conn.starttls(context=context)
-                conn.ehlo()
-            elif s.starttls == "required":
-                conn.quit()
-                raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS, which MAIL_URL requires")
-        if s.username:
-            conn.login(s.username, s.password or "")
+        try:
+            conn.ehlo()
+            if s.starttls != "off":
+                if conn.has_extn("starttls"):
+                    conn.starttls(context=context)
+                    conn.ehlo()
+                elif s.starttls == "required":
+                    raise smtplib.SMTPNotSupportedError("server does not offer STARTTLS, which MAIL_URL requires")
+            if s.username:
+                conn.login(s.username, s.password or "")
+        except BaseException:
+            conn.close()  # never leave a half-open session behind
+            raise
         return conn
 
     def send(self, msg: EmailMessage, message_id: int | None = None) -> None:

@@ -72,8 +72,10 @@ def smtp_sink() -> Iterator[tuple[int, Synchronized[int]]]:
     proc = ctx.Process(target=_smtp_sink, args=(port, count, ready, stop), name="pvbench-smtp", daemon=True)
     proc.start()
     try:
-        if not ready.wait(30):
-            raise RuntimeError("SMTP sink did not start")
+        deadline = time.monotonic() + 30
+        while not ready.wait(0.1):
+            if not proc.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"SMTP sink did not start (exit code {proc.exitcode})")
         yield port, count
     finally:
         stop.set()
