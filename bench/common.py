@@ -106,8 +106,38 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
     raise RuntimeError(f"nothing listening on {HOST}:{port} after {timeout}s")
 
 
+def _proc_stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time) of a live process, from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return int(fields[1]), int(fields[19])
+
+
+def descendants(root: int) -> set[tuple[int, int]]:
+    """Every process below `root` as (pid, start time), so a reused pid is never mistaken for ours."""
+    children: dict[int, list[tuple[int, int]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            children.setdefault(stat[0], []).append((int(entry.name), stat[1]))
+    found: set[tuple[int, int]] = set()
+    todo = [root]
+    while todo:
+        for kid in children.get(todo.pop(), []):
+            if kid not in found:
+                found.add(kid)
+                todo.append(kid[0])
+    return found
+
+
 def kill_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
-    """SIGTERM the child's whole process group, then SIGKILL whatever is left."""
+    """SIGTERM the child's process group, then SIGKILL the group and any descendant that left it.
+
+    RQ's work horse, for one, moves to a process group of its own.
+    """
+    below = descendants(proc.pid)
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -121,6 +151,13 @@ def kill_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # stragglers (e.g. forked children) even if the leader exited
     except (ProcessLookupError, PermissionError):
         pass
+    for pid, started in below:
+        stat = _proc_stat(pid)
+        if stat is not None and stat[1] == started:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     if proc.poll() is None:
         proc.wait(grace)
 
