@@ -9,10 +9,9 @@ from typing import Any
 from flask import Flask
 from flask_babel import get_locale
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.config import Config
-from app.extensions import babel, db, migrate
+from app.extensions import babel, db, migrate, sqlite_pragmas
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -35,7 +34,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     app.jinja_env.globals["get_locale"] = get_locale
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "connect", sqlite_pragmas)
 
     from app.blueprints import register_blueprints
     from app.cli import register_cli
@@ -46,15 +45,3 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     register_cli(app)
     return app
 
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL + a busy timeout so the web process and the worker share one file safely."""
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-__all__ = ["create_app", "Engine"]

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Engine, bindparam, create_engine, event, select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from app.extensions import db
+from app.extensions import db, sqlite_pragmas
 from app.models import Shop, UTCDateTime, WebhookEvent
 from app.services.orders import OrderNotYetKnown, apply_change
 from connectors.base import NormalizeError, get_connector
@@ -48,15 +49,32 @@ class BatchResult:
     deferred: int = 0
 
 
+def _ingest_engine() -> Engine:
+    """Autocommit and no pre-ping: one round trip per webhook; the INSERT is its own durable commit."""
+    engine: Engine | None = current_app.extensions.get("postventa_ingest_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", sqlite_pragmas)
+        current_app.extensions["postventa_ingest_engine"] = engine
+    return engine
+
+
 def store_event(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
     """Durably store one webhook (deduplicated on its event id) without touching the ORM."""
-    with db.engine.begin() as conn:
-        params = {"platform": platform, "domain": domain}
-        result = conn.execute(
-            _INSERT_EVENT,
-            {**params, "event_id": event_id, "topic": topic, "payload": body, "now": datetime.now(UTC)},
-        )
-        if result.rowcount == 1:
+    try:
+        return _store(platform, domain, event_id, topic, body)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return _store(platform, domain, event_id, topic, body)  # a pooled connection had gone stale
+
+
+def _store(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
+    params = {"platform": platform, "domain": domain}
+    row = {**params, "event_id": event_id, "topic": topic, "payload": body, "now": datetime.now(UTC)}
+    with _ingest_engine().connect() as conn:
+        if conn.execute(_INSERT_EVENT, row).rowcount == 1:
             return Stored.NEW
         if conn.execute(_SHOP_EXISTS, params).first() is None:
             return Stored.UNKNOWN_SHOP
