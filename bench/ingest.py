@@ -27,6 +27,7 @@ from bench.common import (
     free_port,
     fresh_database,
     migrate_and_create_shop,
+    report_main,
     scalar,
     wait_for_port,
 )
@@ -219,11 +220,7 @@ def run() -> IngestSummary | None:
 
 
 def main() -> int:
-    try:
-        run()
-    except Exception as exc:  # a measurement, not a test: report and exit 0
-        print(f"ingest bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return 0
+    return report_main("ingest", run)
 
 
 if __name__ == "__main__":

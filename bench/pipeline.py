@@ -27,6 +27,7 @@ from bench.common import (
     flush_redis,
     free_port,
     fresh_database,
+    report_main,
     run_checked,
     scalar,
 )
@@ -185,11 +186,7 @@ def run() -> PipelineSummary:
 
 
 def main() -> int:
-    try:
-        run()
-    except Exception as exc:  # a measurement, not a test: report and exit 0
-        print(f"pipeline bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return 0
+    return report_main("pipeline", run)
 
 
 if __name__ == "__main__":
