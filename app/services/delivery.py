@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.emails import render
 from app.extensions import db
 from app.mail_transport import Transport, open_transport
-from app.models import Message, Shop
+from app.models import Message, Order, Shop
 from app.services.links import tracking_url
 from app.services.shops import shop_settings
 
@@ -38,16 +39,34 @@ class DeliveryFailed(Exception):
 def send_messages(message_ids: list[int]) -> SendResult:
     """Send a batch over one connection; a message already sent or taken elsewhere is skipped."""
     transport = open_transport(current_app.config["MAIL_URL"])
+    session = db.session()
     sent = skipped = 0
     try:
+        _preload(message_ids)
+        # What _preload read stays usable across the per-message commits: no reload per email.
+        session.expire_on_commit = False
         for message_id in message_ids:
             if _send_one(transport, message_id):
                 sent += 1
             else:
                 skipped += 1
     finally:
+        session.expire_on_commit = True
         transport.close()
     return SendResult(sent, skipped)
+
+
+def _preload(message_ids: list[int]) -> None:
+    """One query set for the whole batch instead of lazy loads per message."""
+    db.session.scalars(
+        select(Message)
+        .where(Message.id.in_(message_ids))
+        .options(
+            selectinload(Message.order).selectinload(Order.line_items),
+            selectinload(Message.order).selectinload(Order.shop),
+            selectinload(Message.shipment),
+        )
+    ).all()
 
 
 def _claim(message_id: int) -> bool:
@@ -64,7 +83,7 @@ def _claim(message_id: int) -> bool:
 def _send_one(transport: Transport, message_id: int) -> bool:
     if not _claim(message_id):
         return False
-    message = db.session.scalar(select(Message).where(Message.id == message_id))
+    message = db.session.get(Message, message_id)
     assert message is not None
     try:
         email = build_email(message)
