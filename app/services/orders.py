@@ -49,9 +49,7 @@ def upsert_order(shop: Shop, o: model.Order) -> Order:
         db.session.flush()
     elif o.updated_at >= row.platform_updated_at:
         _copy_order(row, o)
-    else:
-        # Stale order payload: its shipments may still carry news, each checked on its own clock.
-        pass
+    # Even a stale order payload's shipments may carry news: each is checked on its own clock.
     for shipment in o.shipments:
         upsert_shipment(row, shipment)
     return row
