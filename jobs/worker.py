@@ -28,7 +28,7 @@ class AppWorker(Worker):
 
 
 def start_dispatcher(app: Flask) -> BaseProcess:
-    """Forked before this process opens any connection, so nothing is shared."""
+    """Forked before this process opens a database connection; redis-py reconnects after a fork."""
     ctx = multiprocessing.get_context("fork")
     proc = ctx.Process(target=run_forever, args=(app, os.getpid()), name="postventa-dispatcher", daemon=True)
     proc.start()
@@ -37,6 +37,7 @@ def start_dispatcher(app: Flask) -> BaseProcess:
 
 def run_worker(app: Flask, burst: bool = False, with_scheduler: bool = True, dispatcher: bool = True) -> bool:
     set_app(app)
+    redis_connection(app)  # the embedded server, if any, is started once here, before the fork
     proc = start_dispatcher(app) if dispatcher else None
     try:
         with app.app_context():

