@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 
 from app.services.ingest import Stored, store_event
 from connectors.base import get_connector
 
 bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -39,7 +42,12 @@ def shopify() -> tuple[Response, int]:
         return _error(400, "body is not valid JSON")
     if not isinstance(payload, dict):
         return _error(400, "body must be a JSON object")
-    stored = store_event("shopify", domain, event_id, topic, text)
+    try:
+        stored = store_event("shopify", domain, event_id, topic, text)
+    except DBAPIError:
+        log.exception("webhook %s from %s not stored", event_id, domain)
+        # Shopify retries a non-2xx delivery, so nothing is lost by saying so.
+        return _error(503, "the webhook could not be stored right now; please retry")
     if stored is Stored.UNKNOWN_SHOP:
         return _error(404, f"unknown shop: {domain[:255]}")
     return jsonify(status=stored.value), 200

@@ -101,3 +101,41 @@ def test_get_is_405_not_a_traceback(client: Any) -> None:
     resp = client.get("/webhooks/shopify")
     assert resp.status_code == 405
     assert "error" in resp.get_json()
+
+
+def test_concurrent_deliveries_each_stored_once(app: Any, db: Any, shop: Any) -> None:
+    """Many requests at once: every new event stored once, duplicates flagged, strangers refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = json.dumps(load_fixture("shopify", "orders_create.json")).encode()
+    signature = sign_webhook(body, app.config["SHOPIFY_API_SECRET"])
+
+    def post(event_id: str, domain: str = "tienda-test.myshopify.com") -> tuple[str, int, str]:
+        resp = app.test_client().post("/webhooks/shopify", data=body, headers={
+            "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": domain,
+            "X-Shopify-Event-Id": event_id, "X-Shopify-Hmac-Sha256": signature})
+        return event_id, resp.status_code, resp.get_json().get("status") or resp.get_json().get("error")
+
+    calls = [(f"c{i}",) for i in range(40)] + [("c0",), ("c1",)] + [(f"c{i}", "stranger.myshopify.com") for i in (2, 3)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda args: post(*args), calls))
+    assert all(code == 200 for _, code, _ in results[:42])
+    assert sorted(status for _, _, status in results[:42]).count("stored") == 40
+    assert sorted(status for _, _, status in results[:42]).count("duplicate") == 2
+    assert [code for _, code, _ in results[42:]] == [404, 404]
+    assert count_events(db) == 40
+
+
+def test_storage_failure_is_503_not_a_traceback(app: Any, db: Any, shop: Any, post_shopify: Any,
+                                                monkeypatch: Any) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import app.blueprints.webhooks as webhooks
+
+    def broken(*args: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(webhooks, "store_event", broken)
+    resp = post_shopify("orders/create", load_fixture("shopify", "orders_create.json"), "e1")
+    assert resp.status_code == 503
+    assert "retry" in resp.get_json()["error"]
