@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import selectinload
 
 from app.emails import render
@@ -42,11 +42,12 @@ def send_messages(message_ids: list[int]) -> SendResult:
     session = db.session()
     sent = skipped = 0
     try:
-        _preload(message_ids)
+        loaded = {m.id: m for m in _preload(message_ids)}
         # What _preload read stays usable across the per-message commits: no reload per email.
         session.expire_on_commit = False
         for message_id in message_ids:
-            if _send_one(transport, message_id):
+            message = loaded.get(message_id)
+            if message is not None and _send_one(transport, message):
                 sent += 1
             else:
                 skipped += 1
@@ -56,9 +57,9 @@ def send_messages(message_ids: list[int]) -> SendResult:
     return SendResult(sent, skipped)
 
 
-def _preload(message_ids: list[int]) -> None:
+def _preload(message_ids: list[int]) -> list[Message]:
     """One query set for the whole batch instead of lazy loads per message."""
-    db.session.scalars(
+    return list(db.session.scalars(
         select(Message)
         .where(Message.id.in_(message_ids))
         .options(
@@ -66,7 +67,7 @@ def _preload(message_ids: list[int]) -> None:
             selectinload(Message.order).selectinload(Order.shop),
             selectinload(Message.shipment),
         )
-    ).all()
+    ))
 
 
 def _claim(message_id: int) -> bool:
@@ -75,38 +76,39 @@ def _claim(message_id: int) -> bool:
         update(Message)
         .where(Message.id == message_id, Message.status.in_(("queued", "sending")))
         .values(status="sending", claimed_at=datetime.now(UTC), attempts=Message.attempts + 1)
+        .execution_options(synchronize_session=False)  # keep the preloaded batch; nothing here reads these
     )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _send_one(transport: Transport, message_id: int) -> bool:
+def _send_one(transport: Transport, message: Message) -> bool:
+    message_id = message.id
     if not _claim(message_id):
         return False
-    message = db.session.get(Message, message_id)
-    assert message is not None
     try:
         email = build_email(message)
-        transport.send(email, message.id)
+        transport.send(email, message_id)
     except (smtplib.SMTPException, OSError) as exc:
         db.session.rollback()
         _give_back(message_id, exc)
         raise DeliveryFailed(f"message {message_id}: {exc}") from exc
-    message.status = "sent"
-    message.sent_at = datetime.now(UTC)
-    message.subject = str(email["Subject"])
-    message.last_error = None
-    db.session.commit()
+    _set(message_id, status="sent", sent_at=datetime.now(UTC), subject=str(email["Subject"]), last_error=None)
     return True
 
 
 def _give_back(message_id: int, exc: Exception) -> None:
     """Back to queued for the retry, or failed once it has had its tries."""
-    message = db.session.get(Message, message_id)
-    if message is None:
-        return
-    message.last_error = str(exc)[:2000]
-    message.status = "failed" if message.attempts >= current_app.config["MESSAGE_MAX_ATTEMPTS"] else "queued"
+    max_attempts = current_app.config["MESSAGE_MAX_ATTEMPTS"]
+    status = case((Message.attempts >= max_attempts, "failed"), else_="queued")
+    _set(message_id, status=status, last_error=str(exc)[:2000])
+
+
+def _set(message_id: int, **values: Any) -> None:
+    """Write a message's state in SQL directly: the preloaded ORM copy is deliberately not refreshed."""
+    db.session.execute(
+        update(Message).where(Message.id == message_id).values(**values).execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
