@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
@@ -45,12 +45,18 @@ def send_messages(message_ids: list[int]) -> SendResult:
         loaded = {m.id: m for m in _preload(message_ids)}
         # What _preload read stays usable across the per-message commits: no reload per email.
         session.expire_on_commit = False
-        for message_id in message_ids:
+        claimed = _claim(message_ids)
+        for position, message_id in enumerate(message_ids):
             message = loaded.get(message_id)
-            if message is not None and _send_one(transport, message):
-                sent += 1
-            else:
+            if message is None or message_id not in claimed:
                 skipped += 1
+                continue
+            try:
+                _send_one(transport, message)
+            except DeliveryFailed:
+                _release([i for i in message_ids[position + 1 :] if i in claimed])
+                raise
+            sent += 1
     finally:
         session.expire_on_commit = True
         transport.close()
@@ -70,22 +76,40 @@ def _preload(message_ids: list[int]) -> list[Message]:
     ))
 
 
-def _claim(message_id: int) -> bool:
-    """queued -> sending, committed before any byte goes out."""
-    result = db.session.execute(
+def _claim(message_ids: list[int]) -> set[int]:
+    """queued -> sending for the whole batch, committed before any byte goes out.
+
+    A message already 'sending' is taken only once its claim is older than the lease (its worker died).
+    """
+    now = datetime.now(UTC)
+    stale = now - timedelta(seconds=current_app.config["CLAIM_LEASE_SECONDS"])
+    rows = db.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.status.in_(("queued", "sending")))
-        .values(status="sending", claimed_at=datetime.now(UTC), attempts=Message.attempts + 1)
+        .where(Message.id.in_(message_ids))
+        .where((Message.status == "queued") | ((Message.status == "sending") & (Message.claimed_at < stale)))
+        .values(status="sending", claimed_at=now, attempts=Message.attempts + 1)
+        .returning(Message.id)
         .execution_options(synchronize_session=False)  # keep the preloaded batch; nothing here reads these
     )
+    claimed = {row[0] for row in rows}
     db.session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return claimed
 
 
-def _send_one(transport: Transport, message: Message) -> bool:
+def _release(message_ids: list[int]) -> None:
+    """Claimed but not attempted (an earlier send failed): back to queued for the retry, attempt not counted."""
+    if message_ids:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status == "sending")
+            .values(status="queued", attempts=Message.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
+def _send_one(transport: Transport, message: Message) -> None:
     message_id = message.id
-    if not _claim(message_id):
-        return False
     try:
         email = build_email(message)
         transport.send(email, message_id)
@@ -94,7 +118,6 @@ def _send_one(transport: Transport, message: Message) -> bool:
         _give_back(message_id, exc)
         raise DeliveryFailed(f"message {message_id}: {exc}") from exc
     _set(message_id, status="sent", sent_at=datetime.now(UTC), subject=str(email["Subject"]), last_error=None)
-    return True
 
 
 def _give_back(message_id: int, exc: Exception) -> None:

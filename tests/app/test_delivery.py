@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import smtplib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.mail_transport import MailConfigError, parse_mail_url
 from app.models import LocalMail, Message
@@ -144,3 +146,44 @@ def test_outbox_is_hidden_unless_the_dev_admin_is_on(app: Any, client: Any) -> N
         assert client.get("/admin/outbox").status_code == 404
     finally:
         app.config["DEV_ADMIN"] = True
+
+
+def test_failure_mid_batch_leaves_the_rest_ready_for_the_retry(app: Any, db: Any, shop: Any, post_shopify: Any,
+                                                               smtp: SmtpSink) -> None:
+    post_shopify("orders/create", load_fixture("shopify", "orders_multiple_fulfillments.json"), "e-multi")
+    queued_message(db, post_shopify)
+    ids = [m.id for m in db.session.scalars(select(Message).order_by(Message.id))]
+    assert len(ids) == 3
+    sent_before = len(smtp.messages)
+    calls = {"n": 0}
+    real_send = smtplib.SMTP.send_message
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise smtplib.SMTPServerDisconnected("connection dropped")
+        return real_send(self, *args, **kwargs)
+
+    smtplib.SMTP.send_message = flaky  # type: ignore[method-assign]
+    try:
+        with pytest.raises(DeliveryFailed):
+            send_messages(ids)
+    finally:
+        smtplib.SMTP.send_message = real_send  # type: ignore[method-assign]
+    db.session.expire_all()
+    states = [(m.status, m.attempts) for m in db.session.scalars(select(Message).order_by(Message.id))]
+    assert states == [("sent", 1), ("queued", 1), ("queued", 0)]
+    assert send_messages(ids).sent == 2  # the retry sends the two others, not the first again
+    assert len(smtp.messages) == sent_before + 3
+
+
+def test_a_message_being_sent_elsewhere_is_not_taken(app: Any, db: Any, shop: Any, post_shopify: Any,
+                                                     smtp: SmtpSink) -> None:
+    message = queued_message(db, post_shopify)
+    db.session.execute(update(Message).values(status="sending", claimed_at=datetime.now(UTC)))
+    db.session.commit()
+    assert send_messages([message.id]).skipped == 1  # another worker holds a fresh claim
+    db.session.execute(update(Message).values(claimed_at=datetime.now(UTC) - timedelta(hours=1)))
+    db.session.commit()
+    assert send_messages([message.id]).sent == 1  # that worker died: its lease ran out
+    assert len(smtp.messages) == 1
