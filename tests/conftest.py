@@ -24,6 +24,7 @@ from app.config import TestConfig
 from app.extensions import db as _db
 from app.queue import queue as _queue
 from app.queue import redis_connection
+from app.services import ingest
 from connectors.shopify import sign_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,6 +48,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
     yield application
+    ingest.close(application)
     with application.app_context():
         _db.engine.dispose()
     _stop_embedded_redis(application)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
+import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError
 
+from app.services.group_commit import StoreTimeout
 from app.services.ingest import Stored, store_event
 from connectors.base import get_connector
 
@@ -44,7 +46,7 @@ def shopify() -> tuple[Response, int]:
         return _error(400, "body must be a JSON object")
     try:
         stored = store_event("shopify", domain, event_id, topic, text)
-    except DBAPIError:
+    except (DBAPIError, psycopg.Error, StoreTimeout):
         log.exception("webhook %s from %s not stored", event_id, domain)
         # Shopify retries a non-2xx delivery, so nothing is lost by saying so.
         return _error(503, "the webhook could not be stored right now; please retry")

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any, TypeVar, cast
 
-from flask import current_app
+import psycopg
+from flask import Flask, current_app
 from sqlalchemy import Engine, bindparam, create_engine, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, sqlite_pragmas
 from app.models import Shop, UTCDateTime, WebhookEvent
+from app.services.group_commit import GroupCommitter, Incoming
 from app.services.orders import OrderNotYetKnown, apply_change
 from connectors.base import NormalizeError, get_connector
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # One statement on the hot path: the shop lookup, the insert and the dedupe together.
 _INSERT_EVENT = text(
@@ -49,19 +55,63 @@ class BatchResult:
     deferred: int = 0
 
 
+_INIT_LOCK = threading.Lock()
+
+
+def _per_app(key: str, make: Callable[[], T]) -> T:
+    """One instance per app and process, made once even when many request threads ask at the same time."""
+    value = current_app.extensions.get(key)
+    if value is None:
+        with _INIT_LOCK:
+            value = current_app.extensions.get(key)
+            if value is None:
+                value = current_app.extensions[key] = make()
+    return cast(T, value)
+
+
 def _ingest_engine() -> Engine:
     """Autocommit and no pre-ping: one round trip per webhook; the INSERT is its own durable commit."""
-    engine: Engine | None = current_app.extensions.get("postventa_ingest_engine")
-    if engine is None:
+
+    def make() -> Engine:
         engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", sqlite_pragmas)
-        current_app.extensions["postventa_ingest_engine"] = engine
-    return engine
+        return engine
+
+    return _per_app("postventa_ingest_engine", make)
+
+
+def _group_committer() -> GroupCommitter:
+    url = _ingest_engine().url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def connect() -> psycopg.Connection[Any]:
+        # A stuck database fails the batch (503, the platform retries) instead of hanging every request.
+        return psycopg.connect(url, autocommit=True, options="-c statement_timeout=10000")
+
+    return _per_app("postventa_group_commit", lambda: GroupCommitter(connect))
+
+
+def close(app: Flask) -> None:
+    """Close this process's ingest connections (tests, and an orderly shutdown)."""
+    committer = app.extensions.pop("postventa_group_commit", None)
+    if committer is not None:
+        committer.close()
+    engine = app.extensions.pop("postventa_ingest_engine", None)
+    if engine is not None:
+        engine.dispose()
 
 
 def store_event(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
-    """Durably store one webhook (deduplicated on its event id) without touching the ORM."""
+    """Durably store one webhook (deduplicated on its event id) without touching the ORM.
+
+    On PostgreSQL, requests arriving together share one commit (group commit); SQLite stores each alone.
+    """
+    if _ingest_engine().dialect.name == "postgresql":
+        if _group_committer().store(Incoming(platform, domain, event_id, topic, body)):
+            return Stored.NEW
+        with _ingest_engine().connect() as conn:
+            exists = conn.execute(_SHOP_EXISTS, {"platform": platform, "domain": domain}).first()
+        return Stored.DUPLICATE if exists is not None else Stored.UNKNOWN_SHOP
     try:
         return _store(platform, domain, event_id, topic, body)
     except DBAPIError as exc:
