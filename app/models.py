@@ -220,3 +220,16 @@ class LocalMail(db.Model):  # type: ignore[name-defined]
     html: Mapped[str] = mapped_column(Text)
     text_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DataRequest(db.Model):  # type: ignore[name-defined]
+    """A customer's data, gathered for the merchant after a privacy (data subject) request."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    request_external_id: Mapped[str | None] = mapped_column(String(64))
+    customer_email: Mapped[str | None] = mapped_column(String(320))
+    export: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

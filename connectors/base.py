@@ -36,7 +36,36 @@ class ShipmentChange:
     shipment: Shipment
 
 
-Change = OrderChange | ShipmentChange
+@dataclass(frozen=True, slots=True)
+class CustomerRedact:
+    """Erase one customer's personal data (orders listed, and any order under their email)."""
+
+    customer_external_id: str | None
+    email: str | None
+    order_external_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDataRequest:
+    """Produce everything stored about one customer for the merchant."""
+
+    request_id: str | None
+    customer_external_id: str | None
+    email: str | None
+    order_external_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShopRedact:
+    """Erase everything stored for the shop (sent some time after uninstall)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppUninstalled:
+    """The merchant removed the app: stop work, revoke credentials, keep data until ShopRedact."""
+
+
+Change = OrderChange | ShipmentChange | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled
 
 
 @runtime_checkable

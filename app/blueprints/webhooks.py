@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from app.services.group_commit import StoreTimeout
 from app.services.ingest import Stored, store_event
 from connectors.base import get_connector
+from connectors.shopify import COMPLIANCE_TOPICS
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ def shopify() -> tuple[Response, int]:
     topic = request.headers.get("X-Shopify-Topic", "").strip()
     domain = request.headers.get("X-Shopify-Shop-Domain", "").strip().lower()
     event_id = (request.headers.get("X-Shopify-Event-Id") or request.headers.get("X-Shopify-Webhook-Id") or "").strip()
+    if not event_id and topic in COMPLIANCE_TOPICS:
+        # A privacy request must never be refused for a missing id: its content identifies it.
+        event_id = f"sha256:{hashlib.sha256(topic.encode() + b' ' + body).hexdigest()}"
     if not topic or not domain or not event_id:
         return _error(400, "missing X-Shopify-Topic, X-Shopify-Shop-Domain or X-Shopify-Event-Id header")
     if topic not in connector.topics:

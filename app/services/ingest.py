@@ -18,9 +18,20 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, sqlite_pragmas
 from app.models import Shop, UTCDateTime, WebhookEvent
+from app.services import privacy
 from app.services.group_commit import GroupCommitter, Incoming
 from app.services.orders import OrderNotYetKnown, apply_change
-from connectors.base import NormalizeError, get_connector
+from connectors.base import (
+    AppUninstalled,
+    Change,
+    CustomerDataRequest,
+    CustomerRedact,
+    NormalizeError,
+    OrderChange,
+    ShipmentChange,
+    ShopRedact,
+    get_connector,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -180,14 +191,32 @@ def _process_one(event_id: int) -> str:
         event.status, event.error, event.processed_at = "failed", f"normalise: {exc}", now
         db.session.commit()
         return "failed"
+    if isinstance(change, ShopRedact):
+        privacy.erase_shop(shop.id)  # the cascade removes this event too: nothing left to mark
+        db.session.commit()
+        return "processed"
     try:
-        apply_change(shop, change)
+        _apply(shop, change)
     except OrderNotYetKnown as exc:
         db.session.rollback()
         return _defer(event_id, str(exc))
     event.status, event.error, event.processed_at = "processed", None, now
     db.session.commit()
     return "processed"
+
+
+def _apply(shop: Shop, change: Change) -> None:
+    if isinstance(change, OrderChange | ShipmentChange):
+        if shop.uninstalled_at is None:  # an uninstalled shop's late order news is stored, but not acted on
+            apply_change(shop, change)
+    elif isinstance(change, CustomerRedact):
+        privacy.redact_customer(shop, change)
+    elif isinstance(change, CustomerDataRequest):
+        privacy.export_customer_data(shop, change)
+    elif isinstance(change, AppUninstalled):
+        privacy.uninstall(shop)
+    else:
+        raise TypeError(f"no handler for {change!r}")
 
 
 def _defer(event_id: int, reason: str) -> str:

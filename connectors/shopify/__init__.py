@@ -5,14 +5,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.base import Change, NormalizeError, OrderChange, ShipmentChange
+from connectors.shopify import compliance
 from connectors.shopify.normalize import normalize_fulfillment, normalize_order
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+# Mandatory privacy topics and the uninstall: pure functions of the payload.
+LIFECYCLE: dict[str, Callable[[Mapping[str, Any]], Change]] = {
+    "customers/redact": compliance.customer_redact,
+    "customers/data_request": compliance.customer_data_request,
+    "shop/redact": compliance.shop_redact,
+    "app/uninstalled": compliance.app_uninstalled,
+}
+COMPLIANCE_TOPICS = frozenset({"customers/redact", "customers/data_request", "shop/redact"})
 
 
 def sign_webhook(body: bytes, secret: str) -> str:
@@ -25,7 +34,7 @@ class ShopifyConnector:
     """Shopify behind the Connector Protocol."""
 
     name = "shopify"
-    topics = ORDER_TOPICS | FULFILLMENT_TOPICS
+    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | frozenset(LIFECYCLE)
 
     def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
         if not signature or not secret:
@@ -38,7 +47,11 @@ class ShopifyConnector:
         if topic in FULFILLMENT_TOPICS:
             order_id, shipment = normalize_fulfillment(payload)
             return ShipmentChange(order_id, shipment)
+        if topic in LIFECYCLE:
+            if not isinstance(payload, Mapping):
+                raise NormalizeError(f"{topic}: payload must be an object")
+            return LIFECYCLE[topic](payload)
         raise NormalizeError(f"unsupported Shopify topic: {topic}")
 
 
-__all__ = ["ShopifyConnector", "sign_webhook"]
+__all__ = ["COMPLIANCE_TOPICS", "ShopifyConnector", "sign_webhook"]
