@@ -78,6 +78,8 @@ class Config:
             "SHOPIFY_API_KEY": env.get("SHOPIFY_API_KEY") or "",
             "SHOPIFY_API_SECRET": pick("SHOPIFY_API_SECRET"),
             "APP_URL": (env.get("APP_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            # Where Shopify's OAuth endpoints live; None means https://<shop>. Tests point it at a local fake.
+            "SHOPIFY_BASE_URL": None,
             # Shows the local outbox at /admin/outbox; `make run` turns it on.
             "DEV_ADMIN": env.get("POSTVENTA_DEV_ADMIN") == "1",
             "MAX_CONTENT_LENGTH": ONE_MIB,

@@ -64,7 +64,12 @@ class Shop(db.Model):  # type: ignore[name-defined]
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
     access_token_enc: Mapped[str | None] = mapped_column(Text)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -233,3 +238,14 @@ class DataRequest(db.Model):  # type: ignore[name-defined]
     customer_email: Mapped[str | None] = mapped_column(String(320))
     export: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstallState(db.Model):  # type: ignore[name-defined]
+    """The random state of one OAuth install, used once, so a callback cannot be forged or replayed."""
+
+    __tablename__ = "install_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
