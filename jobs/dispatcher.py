@@ -9,17 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask
-from rq import Retry
 
 from app.extensions import db
-from app.queue import queue
+from app.queue import RETRY, queue
 from app.services import ingest, outbox
 
 log = logging.getLogger(__name__)
-
-# Backoff for a failed batch: 10 s, 30 s, 1.5 min, 5 min, 15 min, then the failed registry.
-RETRY = Retry(max=5, interval=[10, 30, 90, 300, 900])
-
 
 @dataclass(frozen=True)
 class Dispatched:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from app.queue import RETRY, queue
 from app.services import installs
 from connectors.shopify.oauth import OAuthError, ShopifyAuthClient, authorize_url, verify_query
 
@@ -47,4 +48,5 @@ def callback() -> tuple[str, int]:
     except OAuthError as exc:
         return _refuse(f"Shopify did not give us access: {exc}. Please try installing again.", 502)
     saved = installs.save_install(shop, tokens)
+    queue().enqueue("jobs.shopify.after_install", saved.id, retry=RETRY, description=f"install {shop}")
     return render_template("installed.html", shop=saved), 200

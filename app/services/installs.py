@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select, update
 
-from app.crypto import encrypt
+from app.crypto import decrypt, encrypt
 from app.extensions import db
 from app.models import InstallState, Shop
-from connectors.shopify.oauth import OAuthError, Tokens
+from connectors.shopify.oauth import OAuthError, ShopifyAuthClient, Tokens
 
 STATE_TTL = timedelta(minutes=15)
 
@@ -39,6 +40,15 @@ def consume_state(state: str, shop_domain: str) -> None:
         raise OAuthError("unknown, expired or already used state; start the install again")
 
 
+def _store_tokens(shop: Shop, tokens: Tokens) -> None:
+    shop.access_token_enc = encrypt(tokens.access_token)
+    shop.access_token_expires_at = tokens.expires_at
+    if tokens.refresh_token:
+        shop.refresh_token_enc = encrypt(tokens.refresh_token)
+        shop.refresh_token_expires_at = tokens.refresh_expires_at
+    shop.scopes = tokens.scope or shop.scopes
+
+
 def save_install(shop_domain: str, tokens: Tokens) -> Shop:
     """Create or reactivate the shop with its tokens encrypted at rest."""
     shop = db.session.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == shop_domain))
@@ -46,12 +56,34 @@ def save_install(shop_domain: str, tokens: Tokens) -> Shop:
         shop = Shop(platform="shopify", domain=shop_domain, settings={},
                     name=shop_domain.split(".")[0].replace("-", " ").title())
         db.session.add(shop)
-    shop.access_token_enc = encrypt(tokens.access_token)
-    shop.access_token_expires_at = tokens.expires_at
-    shop.refresh_token_enc = encrypt(tokens.refresh_token) if tokens.refresh_token else None
-    shop.refresh_token_expires_at = tokens.refresh_expires_at
-    shop.scopes = tokens.scope
+    _store_tokens(shop, tokens)
     shop.installed_at = datetime.now(UTC)
     shop.uninstalled_at = None
     db.session.commit()
     return shop
+
+
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def auth_client() -> ShopifyAuthClient:
+    cfg = current_app.config
+    return ShopifyAuthClient(cfg["SHOPIFY_API_KEY"], cfg["SHOPIFY_API_SECRET"], cfg.get("SHOPIFY_BASE_URL"))
+
+
+def access_token(shop: Shop) -> str:
+    """The shop's access token, refreshed first when it expires within a few minutes."""
+    if shop.access_token_enc is None or shop.uninstalled_at is not None:
+        raise NotInstalled(f"{shop.domain} has no access token (not installed, or uninstalled)")
+    expires = shop.access_token_expires_at
+    if expires is not None and expires - datetime.now(UTC) < REFRESH_MARGIN:
+        if shop.refresh_token_enc is None:
+            raise NotInstalled(f"{shop.domain}: the access token expired and there is no refresh token")
+        tokens = auth_client().refresh(shop.domain, decrypt(shop.refresh_token_enc))
+        _store_tokens(shop, tokens)
+        db.session.commit()
+    return decrypt(shop.access_token_enc)
+
+
+class NotInstalled(LookupError):
+    """The shop cannot be called: no token, or the app was uninstalled."""

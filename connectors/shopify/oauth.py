@@ -102,14 +102,21 @@ class ShopifyAuthClient:
         self.api_key, self.secret, self.base_url, self.timeout = api_key, secret, base_url, timeout
 
     def exchange_code(self, shop: str, code: str) -> Tokens:
+        return self._token(shop, {"code": code, "expiring": "1"})
+
+    def refresh(self, shop: str, refresh_token: str) -> Tokens:
+        """A new access token (and refresh token) before the old one expires."""
+        return self._token(shop, {"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    def _token(self, shop: str, grant: Mapping[str, str]) -> Tokens:
         url = f"{self.base_url or f'https://{shop}'}/admin/oauth/access_token"
-        body = {"client_id": self.api_key, "client_secret": self.secret, "code": code, "expiring": "1"}
+        body = {"client_id": self.api_key, "client_secret": self.secret, **grant}
         try:
             resp = requests.post(url, json=body, timeout=self.timeout, headers={"Accept": "application/json"})
         except requests.RequestException as exc:
             raise OAuthError(f"could not reach {shop}: {type(exc).__name__}") from exc
         if resp.status_code != 200:
-            raise OAuthError(f"{shop} refused the code ({resp.status_code})")
+            raise OAuthError(f"{shop} refused the grant ({resp.status_code})")
         try:
             data = resp.json()
         except ValueError:

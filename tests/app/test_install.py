@@ -27,13 +27,57 @@ class FakeShopify:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.codes = {"good-code"}
+        self.refresh_tokens = {"shprt_fedcba9876543210"}
+        self.subscriptions: list[dict[str, str]] = [
+            {"id": "gid://shopify/WebhookSubscription/1", "topic": "ORDERS_CREATE",
+             "uri": "http://shop.test/webhooks/shopify"},
+            {"id": "gid://shopify/WebhookSubscription/2", "topic": "ORDERS_CREATE", "uri": "https://old.example/hook"},
+        ]
+        self.graphql_tokens: list[str] = []
+        self.throttle_next = 1  # the first GraphQL call is answered THROTTLED, as a busy shop would
+
+    def graphql(self, req: Request) -> Response:
+        token = req.headers.get("X-Shopify-Access-Token", "")
+        self.graphql_tokens.append(token)
+        if token not in ("shpat_0123456789abcdef", "shpat_refreshed"):
+            return Response(json.dumps({"errors": "[API] Invalid API key or access token"}), 401)
+        body = json.loads(req.get_data())
+        cost = {"requestedQueryCost": 10, "actualQueryCost": 10,
+                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990.0, "restoreRate": 100.0}}
+        if self.throttle_next:
+            self.throttle_next -= 1
+            cost["throttleStatus"]["currentlyAvailable"] = 5.0
+            return Response(json.dumps({"errors": [{"message": "Throttled", "extensions": {
+                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": cost}}), 200, mimetype="application/json")
+        if "webhookSubscriptionCreate" in body["query"]:
+            v = body["variables"]
+            node = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",
+                    "topic": v["topic"], "uri": v["uri"]}
+            self.subscriptions.append(node)
+            data: dict[str, Any] = {"webhookSubscriptionCreate": {"webhookSubscription": node, "userErrors": []}}
+        else:
+            after = int(body["variables"].get("after") or 0)
+            page = self.subscriptions[after:after + 2]  # small pages, so paging is exercised
+            data = {"webhookSubscriptions": {"nodes": page, "pageInfo": {
+                "hasNextPage": after + 2 < len(self.subscriptions), "endCursor": str(after + 2)}}}
+        return Response(json.dumps({"data": data, "extensions": {"cost": cost}}), 200, mimetype="application/json")
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         req = Request(environ)
+        if req.path.endswith("/graphql.json") and req.method == "POST":
+            return self.graphql(req)(environ, start_response)
         if req.path != "/admin/oauth/access_token" or req.method != "POST":
             return Response("not found", 404)(environ, start_response)
         body = json.loads(req.get_data())
         self.requests.append(body)
+        if body.get("grant_type") == "refresh_token":
+            if body.get("refresh_token") not in self.refresh_tokens:
+                return Response(json.dumps({"error": "invalid_grant"}), 400)(environ, start_response)
+            self.refresh_tokens = {"shprt_rotated"}
+            token = {"access_token": "shpat_refreshed", "scope": "read_orders,read_fulfillments",
+                     "expires_in": 3600, "refresh_token": "shprt_rotated", "refresh_token_expires_in": 7776000}
+            return Response(json.dumps(token), 200, mimetype="application/json")(environ, start_response)
         if body.get("code") not in self.codes or body.get("client_secret") != "test-shopify-secret":
             resp = Response(json.dumps({"error": "invalid_request"}), 400, mimetype="application/json")
             return resp(environ, start_response)
@@ -129,7 +173,7 @@ def test_code_refused_by_shopify_is_a_clear_error(app: Any, db: Any, client: Any
     state = start_install(app, client)
     resp = client.get("/shopify/callback", query_string=signed(app, shop=SHOP, code="stale-code", state=state))
     assert resp.status_code == 502
-    assert "refused the code" in resp.get_data(as_text=True)
+    assert "refused the grant" in resp.get_data(as_text=True)
     assert db.session.scalar(select(Shop)) is None
 
 
@@ -152,3 +196,50 @@ def test_reinstall_after_uninstall_reactivates_the_shop(app: Any, db: Any, clien
 def test_install_without_api_key_says_so(app: Any, client: Any) -> None:
     resp = client.get("/shopify/install", query_string=signed(app, shop=SHOP))
     assert resp.status_code == 503 and "SHOPIFY_API_KEY" in resp.get_data(as_text=True)
+
+
+def test_after_install_subscribes_webhooks_once_through_a_throttled_api(app: Any, db: Any, client: Any,
+                                                                      fake_shopify: FakeShopify) -> None:
+    from jobs.context import set_app
+    from jobs.shopify import after_install
+
+    state = start_install(app, client)
+    client.get("/shopify/callback", query_string=signed(app, shop=SHOP, code="good-code", state=state))
+    shop = db.session.scalar(select(Shop).where(Shop.domain == SHOP))
+    set_app(app)
+    created = after_install(shop.id)
+    assert "ORDERS_CREATE" not in created  # already subscribed to our URI
+    assert set(created) == {"ORDERS_UPDATED", "ORDERS_CANCELLED", "FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE",
+                            "APP_UNINSTALLED"}
+    assert after_install(shop.id) == []  # a re-run subscribes nothing twice
+    ours = [s for s in fake_shopify.subscriptions if s["uri"] == "http://shop.test/webhooks/shopify"]
+    assert len(ours) == 6
+
+
+def test_an_expiring_token_is_refreshed_before_use(app: Any, db: Any, client: Any,
+                                                  fake_shopify: FakeShopify) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.services.installs import access_token
+
+    state = start_install(app, client)
+    client.get("/shopify/callback", query_string=signed(app, shop=SHOP, code="good-code", state=state))
+    shop = db.session.scalar(select(Shop).where(Shop.domain == SHOP))
+    assert access_token(shop) == "shpat_0123456789abcdef"  # an hour left: used as it is
+    shop.access_token_expires_at = datetime.now(UTC) + timedelta(minutes=2)
+    db.session.commit()
+    assert access_token(shop) == "shpat_refreshed"
+    assert decrypt(shop.refresh_token_enc) == "shprt_rotated"
+    assert shop.access_token_expires_at > datetime.now(UTC) + timedelta(minutes=50)
+
+
+def test_uninstalled_shop_has_no_token(app: Any, db: Any) -> None:
+    from datetime import UTC, datetime
+
+    from app.services.installs import NotInstalled, access_token
+    from app.services.shops import create_shop
+
+    shop = create_shop("shopify", SHOP).shop
+    shop.uninstalled_at = datetime.now(UTC)
+    with pytest.raises(NotInstalled):
+        access_token(shop)
