@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(dispatch)
     app.cli.add_command(demo)
+    app.cli.add_command(backfill)
 
 
 @click.group()
@@ -82,3 +83,40 @@ def demo(url: str | None, wait: float, app_url: str | None) -> None:
         app.config["APP_URL"] = app_url.rstrip("/")
     for line in run_demo(app, url, wait=wait):
         click.echo(line)
+
+
+@click.command()
+@click.argument("shop")
+@click.option("--days", default=60, show_default=True, help="How far back to import orders.")
+@with_appcontext
+def backfill(shop: str, days: int) -> None:
+    """Import (or resume) a Shopify shop's recent orders, with a progress bar; emails nobody."""
+    from app.services import backfill as service
+    from app.services.installs import NotInstalled
+    from connectors.shopify.admin import AdminApiError
+
+    row = db.session.scalar(select(Shop).where(Shop.platform == "shopify", (Shop.domain == shop.lower())
+                                               | (Shop.id == (int(shop) if shop.isdigit() else -1))))
+    if row is None:
+        raise click.ClickException(f"no Shopify shop {shop!r} (see `flask --app wsgi shops list`)")
+    run = service.start(row, days)
+    click.echo(f"backfill {run.id} of {row.domain}: orders created since {run.since:%Y-%m-%d}"
+               + (f", resuming after {run.orders} orders" if run.orders else ""))
+    with click.progressbar(length=run.total or 0, label="orders", show_pos=True) as bar:
+        seen = run.orders
+
+        def on_page(b: object) -> None:
+            nonlocal seen
+            from app.models import Backfill
+
+            assert isinstance(b, Backfill)
+            if b.total and bar.length != b.total:
+                bar.length = b.total
+            bar.update(b.orders - seen)
+            seen = b.orders
+
+        try:
+            done = service.run(run.id, on_page)
+        except (NotInstalled, AdminApiError, OSError) as exc:
+            raise click.ClickException(f"backfill stopped (run it again to resume): {exc}") from None
+    click.echo(f"done: {done.orders} orders in {done.pages} pages, {done.skipped} skipped")

@@ -249,3 +249,23 @@ class InstallState(db.Model):  # type: ignore[name-defined]
     shop_domain: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Backfill(db.Model):  # type: ignore[name-defined]
+    """One import of a shop's recent orders; the cursor makes it resumable after a crash."""
+
+    __tablename__ = "backfills"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[int | None] = mapped_column(Integer)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

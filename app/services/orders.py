@@ -39,8 +39,11 @@ def _find_order(shop_id: int, external_id: str) -> Order | None:
     )
 
 
-def upsert_order(shop: Shop, o: model.Order) -> Order:
-    """Insert or update an order; a payload older than what we hold changes nothing."""
+def upsert_order(shop: Shop, o: model.Order, notify: bool = True) -> Order:
+    """Insert or update an order; a payload older than what we hold changes nothing.
+
+    notify=False (a backfill of history) stores everything and tells the shopper nothing.
+    """
     row = _find_order(shop.id, o.external_id)
     if row is None:
         row = Order(shop_id=shop.id, external_id=o.external_id, shop=shop)
@@ -51,7 +54,7 @@ def upsert_order(shop: Shop, o: model.Order) -> Order:
         _copy_order(row, o)
     # Even a stale order payload's shipments may carry news: each is checked on its own clock.
     for shipment in o.shipments:
-        upsert_shipment(row, shipment)
+        upsert_shipment(row, shipment, notify)
     return row
 
 
@@ -83,7 +86,7 @@ def _copy_order(row: Order, o: model.Order) -> None:
         li.variant_id = item.variant_id
 
 
-def upsert_shipment(order: Order, s: model.Shipment) -> Shipment:
+def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shipment:
     """Insert or update a shipment; status never moves back from delivered, nor to older news."""
     row = db.session.scalar(
         select(Shipment).where(Shipment.order_id == order.id, Shipment.external_id == s.external_id)
@@ -105,7 +108,8 @@ def upsert_shipment(order: Order, s: model.Shipment) -> Shipment:
         db.session.add(row)
         db.session.flush()
         _add_events(row, s.events)
-        outbox.plan_for_new_shipment(order, row)
+        if notify:
+            outbox.plan_for_new_shipment(order, row)
         return row
     if s.updated_at < row.platform_updated_at:
         _add_events(row, s.events)  # an old payload may still add a checkpoint we lacked
@@ -123,9 +127,9 @@ def upsert_shipment(order: Order, s: model.Shipment) -> Shipment:
     if may_move(old, s.status, row.status_at, status_at):
         row.status, row.status_at = s.status.value, status_at
     db.session.flush()
-    if not had_tracking and row.tracking_number:
+    if notify and not had_tracking and row.tracking_number:
         outbox.plan_for_new_tracking(order, row)
-    if Status(row.status) != old:
+    if notify and Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
     return row
 

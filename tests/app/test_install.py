@@ -2,104 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from app.crypto import decrypt
 from app.models import Shop
 from connectors.shopify.oauth import query_hmac, query_message
+from tests.fake_shopify import FakeShopify
 
 SHOP = "tienda-nueva.myshopify.com"
-
-
-class FakeShopify:
-    """Shopify's token endpoint: answers a known code once with an expiring offline token."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.codes = {"good-code"}
-        self.refresh_tokens = {"shprt_fedcba9876543210"}
-        self.subscriptions: list[dict[str, str]] = [
-            {"id": "gid://shopify/WebhookSubscription/1", "topic": "ORDERS_CREATE",
-             "uri": "http://shop.test/webhooks/shopify"},
-            {"id": "gid://shopify/WebhookSubscription/2", "topic": "ORDERS_CREATE", "uri": "https://old.example/hook"},
-        ]
-        self.graphql_tokens: list[str] = []
-        self.throttle_next = 1  # the first GraphQL call is answered THROTTLED, as a busy shop would
-
-    def graphql(self, req: Request) -> Response:
-        token = req.headers.get("X-Shopify-Access-Token", "")
-        self.graphql_tokens.append(token)
-        if token not in ("shpat_0123456789abcdef", "shpat_refreshed"):
-            return Response(json.dumps({"errors": "[API] Invalid API key or access token"}), 401)
-        body = json.loads(req.get_data())
-        cost = {"requestedQueryCost": 10, "actualQueryCost": 10,
-                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990.0, "restoreRate": 100.0}}
-        if self.throttle_next:
-            self.throttle_next -= 1
-            cost["throttleStatus"]["currentlyAvailable"] = 5.0
-            return Response(json.dumps({"errors": [{"message": "Throttled", "extensions": {
-                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": {"cost": cost}}), 200, mimetype="application/json")
-        if "webhookSubscriptionCreate" in body["query"]:
-            v = body["variables"]
-            node = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",
-                    "topic": v["topic"], "uri": v["uri"]}
-            self.subscriptions.append(node)
-            data: dict[str, Any] = {"webhookSubscriptionCreate": {"webhookSubscription": node, "userErrors": []}}
-        else:
-            after = int(body["variables"].get("after") or 0)
-            page = self.subscriptions[after:after + 2]  # small pages, so paging is exercised
-            data = {"webhookSubscriptions": {"nodes": page, "pageInfo": {
-                "hasNextPage": after + 2 < len(self.subscriptions), "endCursor": str(after + 2)}}}
-        return Response(json.dumps({"data": data, "extensions": {"cost": cost}}), 200, mimetype="application/json")
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        req = Request(environ)
-        if req.path.endswith("/graphql.json") and req.method == "POST":
-            return self.graphql(req)(environ, start_response)
-        if req.path != "/admin/oauth/access_token" or req.method != "POST":
-            return Response("not found", 404)(environ, start_response)
-        body = json.loads(req.get_data())
-        self.requests.append(body)
-        if body.get("grant_type") == "refresh_token":
-            if body.get("refresh_token") not in self.refresh_tokens:
-                return Response(json.dumps({"error": "invalid_grant"}), 400)(environ, start_response)
-            self.refresh_tokens = {"shprt_rotated"}
-            token = {"access_token": "shpat_refreshed", "scope": "read_orders,read_fulfillments",
-                     "expires_in": 3600, "refresh_token": "shprt_rotated", "refresh_token_expires_in": 7776000}
-            return Response(json.dumps(token), 200, mimetype="application/json")(environ, start_response)
-        if body.get("code") not in self.codes or body.get("client_secret") != "test-shopify-secret":
-            resp = Response(json.dumps({"error": "invalid_request"}), 400, mimetype="application/json")
-            return resp(environ, start_response)
-        self.codes.discard(body["code"])
-        token = {"access_token": "shpat_0123456789abcdef", "scope": "read_orders,read_fulfillments",
-                 "expires_in": 3600, "refresh_token": "shprt_fedcba9876543210",
-                 "refresh_token_expires_in": 7776000}
-        return Response(json.dumps(token), 200, mimetype="application/json")(environ, start_response)
-
-
-@pytest.fixture
-def fake_shopify(app: Any) -> Iterator[FakeShopify]:
-    fake = FakeShopify()
-    server = make_server("127.0.0.1", 0, fake)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config.update(SHOPIFY_BASE_URL=f"http://127.0.0.1:{server.server_port}", SHOPIFY_API_KEY="test-key")
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        app.config.update(SHOPIFY_BASE_URL=None, SHOPIFY_API_KEY="")
 
 
 def signed(app: Any, **params: str) -> dict[str, str]:
