@@ -40,7 +40,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One app per session, migrated from scratch with Alembic (so the migration is tested too)."""
     instance = tmp_path_factory.mktemp("instance")
     env = {k: v for k, v in os.environ.items() if k in ("DATABASE_URL", "REDIS_URL")}
-    env.update(SECRET_KEY="test-secret", SHOPIFY_API_SECRET="test-shopify-secret",
+    env.update(SECRET_KEY="test-secret", SHOPIFY_API_SECRET="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",
                ENCRYPTION_KEY="kDyDvsyWZ2oS0vJxJWfcLVdq0mWTVzPOL_hQwX0NZLk=", APP_URL="http://shop.test")
     application = create_app(_config(instance, env), instance_path=str(instance))
     with application.app_context():

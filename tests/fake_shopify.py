@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 SHOP = "tienda-nueva.myshopify.com"
+CLIENT_SECRET = "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"  # the app secret the test app is configured with
 
 
 class FakeShopify:
@@ -94,6 +95,13 @@ class FakeShopify:
             return Response("not found", 404)(environ, start_response)
         body = json.loads(req.get_data())
         self.requests.append(body)
+        if body.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange":
+            if not body.get("subject_token") or body.get("client_secret") != CLIENT_SECRET:
+                return Response(json.dumps({"error": "invalid_subject_token"}), 400)(environ, start_response)
+            token = {"access_token": "shpat_0123456789abcdef", "scope": "read_orders,read_fulfillments",
+                     "expires_in": 3600, "refresh_token": "shprt_fedcba9876543210",
+                     "refresh_token_expires_in": 7776000}
+            return Response(json.dumps(token), 200, mimetype="application/json")(environ, start_response)
         if body.get("grant_type") == "refresh_token":
             if body.get("refresh_token") not in self.refresh_tokens:
                 return Response(json.dumps({"error": "invalid_grant"}), 400)(environ, start_response)
@@ -101,7 +109,7 @@ class FakeShopify:
             token = {"access_token": "shpat_refreshed", "scope": "read_orders,read_fulfillments",
                      "expires_in": 3600, "refresh_token": "shprt_rotated", "refresh_token_expires_in": 7776000}
             return Response(json.dumps(token), 200, mimetype="application/json")(environ, start_response)
-        if body.get("code") not in self.codes or body.get("client_secret") != "test-shopify-secret":
+        if body.get("code") not in self.codes or body.get("client_secret") != CLIENT_SECRET:
             resp = Response(json.dumps({"error": "invalid_request"}), 400, mimetype="application/json")
             return resp(environ, start_response)
         self.codes.discard(body["code"])

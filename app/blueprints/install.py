@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from app.blueprints.embedded import embedded_home
 from app.queue import RETRY, queue
 from app.services import installs
 from connectors.shopify.oauth import OAuthError, ShopifyAuthClient, authorize_url, verify_query
@@ -17,10 +18,12 @@ def _refuse(message: str, status: int = 400) -> tuple[str, int]:
 
 
 @bp.get("/shopify/install")
-def start() -> Response | tuple[str, int]:
+def start() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     cfg = current_app.config
     if not cfg["SHOPIFY_API_KEY"]:
         return _refuse("This Postventa server has no SHOPIFY_API_KEY configured.", 503)
+    if request.args.get("id_token"):  # opened inside Shopify admin (managed install or a later visit)
+        return embedded_home(request.args["id_token"])
     try:
         shop = verify_query(list(request.args.items(multi=True)), cfg["SHOPIFY_API_SECRET"])
     except OAuthError as exc:

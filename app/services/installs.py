@@ -87,3 +87,15 @@ def access_token(shop: Shop) -> str:
 
 class NotInstalled(LookupError):
     """The shop cannot be called: no token, or the app was uninstalled."""
+
+
+def install_from_session(session_token: str, shop_domain: str) -> tuple[Shop, bool]:
+    """Managed install: exchange the embedded admin's session token when the shop has no usable token.
+
+    Returns the shop and whether it was (re)installed just now.
+    """
+    shop = db.session.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == shop_domain))
+    if shop is not None and shop.access_token_enc is not None and shop.uninstalled_at is None:
+        return shop, False
+    tokens = auth_client().exchange_session_token(shop_domain, session_token)
+    return save_install(shop_domain, tokens), True

@@ -104,6 +104,16 @@ class ShopifyAuthClient:
     def exchange_code(self, shop: str, code: str) -> Tokens:
         return self._token(shop, {"code": code, "expiring": "1"})
 
+    def exchange_session_token(self, shop: str, session_token: str) -> Tokens:
+        """Managed install: the embedded admin's session token for an expiring offline access token."""
+        return self._token(shop, {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": session_token,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+            "requested_token_type": "urn:shopify:params:oauth:token-type:offline-access-token",
+            "expiring": "1",
+        })
+
     def refresh(self, shop: str, refresh_token: str) -> Tokens:
         """A new access token (and refresh token) before the old one expires."""
         return self._token(shop, {"grant_type": "refresh_token", "refresh_token": refresh_token})

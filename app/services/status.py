@@ -1,0 +1,36 @@
+"""What the merchant sees first: is everything connected, imported and flowing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Backfill, Message, Order, Shipment, Shop, WebhookEvent
+
+
+def shop_status(shop: Shop) -> dict[str, Any]:
+    def count(stmt: Any) -> int:
+        return int(db.session.scalar(stmt) or 0)
+
+    backfill = db.session.scalar(select(Backfill).where(Backfill.shop_id == shop.id).order_by(Backfill.id.desc()))
+    return {
+        "shop": shop.domain,
+        "name": shop.name,
+        "installed_at": shop.installed_at.isoformat() if shop.installed_at else None,
+        "uninstalled_at": shop.uninstalled_at.isoformat() if shop.uninstalled_at else None,
+        "backfill": None if backfill is None else {
+            "status": backfill.status, "orders": backfill.orders, "total": backfill.total,
+            "skipped": backfill.skipped, "error": backfill.error,
+        },
+        "orders": count(select(func.count()).select_from(Order).where(Order.shop_id == shop.id)),
+        "shipments_in_flight": count(
+            select(func.count()).select_from(Shipment).join(Order)
+            .where(Order.shop_id == shop.id, Shipment.status.not_in(("delivered", "expired")),
+                   Shipment.cancelled.is_(False))),
+        "emails_sent": count(select(func.count()).select_from(Message)
+                             .where(Message.shop_id == shop.id, Message.status == "sent")),
+        "webhooks_failed": count(select(func.count()).select_from(WebhookEvent)
+                                 .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == "failed")),
+    }
