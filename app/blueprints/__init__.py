@@ -10,8 +10,9 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.embedded import bp as embedded
     from app.blueprints.health import bp as health
     from app.blueprints.install import bp as install
+    from app.blueprints.proxy import bp as proxy
     from app.blueprints.shopper import bp as shopper
     from app.blueprints.webhooks import bp as webhooks
 
-    for bp in (webhooks, install, embedded, shopper, admin, health):
+    for bp in (webhooks, install, embedded, shopper, proxy, admin, health):
         app.register_blueprint(bp)

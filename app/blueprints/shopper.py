@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -22,11 +24,29 @@ def _labels() -> dict[str, object]:
     return {"STATUS_LABELS": STATUS_LABELS, "PROGRESS_STEPS": PROGRESS_STEPS, "progress_index": progress_index}
 
 
-@bp.get("/t/<token>")
-def tracking(token: str) -> str:
+def shopper_url(endpoint: str, **values: Any) -> str:
+    """A shopper page's URL; on the store's domain (App Proxy) it sits under the proxy's path prefix."""
+    path = url_for(f"shopper.{endpoint}", **values)
+    prefix = getattr(g, "proxy_prefix", None)
+    return f"{prefix}{path}" if prefix else path
+
+
+def asset_url(filename: str) -> str:
+    """Static files always come from the app itself, even on a proxied page."""
+    path = url_for("static", filename=filename)
+    return f"{current_app.config['APP_URL']}{path}" if getattr(g, "proxy_prefix", None) else path
+
+
+@bp.app_context_processor
+def _urls() -> dict[str, object]:
+    return {"shopper_url": shopper_url, "asset_url": asset_url}
+
+
+def render_tracking(token: str, shop_id: int | None = None) -> str:
+    """The tracking page for a signed token (limited to one shop when served on its domain)."""
     order_id = order_id_from_token(token)
     order = db.session.get(Order, order_id) if order_id is not None else None
-    if order is None:
+    if order is None or (shop_id is not None and order.shop_id != shop_id):
         abort(404, description=_("This tracking link is not valid. Please check the link in your email."))
     g.page_language = pick_language(order.locale)
     shop = db.session.get(Shop, order.shop_id)
@@ -34,8 +54,7 @@ def tracking(token: str) -> str:
     return render_template("tracking.html", order=order, shop=shop_settings(shop), token=token)
 
 
-@bp.route("/track", methods=["GET", "POST"])
-def lookup() -> str | Response:
+def handle_lookup(shop_id: int | None = None) -> str | Response:
     """Find an order by number + email; one answer for any mismatch, so nothing can be enumerated."""
     error = None
     number = (request.values.get("order") or "").strip()
@@ -45,16 +64,24 @@ def lookup() -> str | Response:
             error = _("Enter your order number and the email you used to order.")
         else:
             wanted = number if number.startswith("#") else f"#{number}"
-            order = db.session.scalar(
-                select(Order)
-                .where(Order.number.in_((number, wanted)), func.lower(Order.email) == email.lower())
-                .order_by(Order.placed_at.desc())
-                .limit(1)
-            )
+            query = select(Order).where(Order.number.in_((number, wanted)), func.lower(Order.email) == email.lower())
+            if shop_id is not None:
+                query = query.where(Order.shop_id == shop_id)
+            order = db.session.scalar(query.order_by(Order.placed_at.desc()).limit(1))
             if order is not None:
-                return redirect(url_for("shopper.tracking", token=tracking_token(order.id)))
+                return redirect(shopper_url("tracking", token=tracking_token(order.id)))
             error = _("We could not find an order with that number and email.")
     return render_template("track_lookup.html", error=error, number=number, email=email)
+
+
+@bp.get("/t/<token>")
+def tracking(token: str) -> str:
+    return render_tracking(token)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def lookup() -> str | Response:
+    return handle_lookup()
 
 
 @bp.get("/")
