@@ -91,6 +91,7 @@ class Config:
             # A claim not finished in this many seconds is taken up again.
             "CLAIM_LEASE_SECONDS": 600,
             "MESSAGE_MAX_ATTEMPTS": 8,
+            "RECONCILE_INTERVAL_SECONDS": int(env.get("POSTVENTA_RECONCILE_INTERVAL") or 900),
             "DISPATCH_INTERVAL": float(env.get("POSTVENTA_DISPATCH_INTERVAL") or 0.5),
         }
 

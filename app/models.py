@@ -71,6 +71,9 @@ class Shop(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reconciliation: when the platform was last re-read, and when a re-read was last handed to the queue.
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reconcile_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(db.Model):  # type: ignore[name-defined]

@@ -6,11 +6,13 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
+from sqlalchemy import select, update
 
 from app.extensions import db
+from app.models import Shop
 from app.queue import RETRY, queue
 from app.services import ingest, outbox
 
@@ -38,6 +40,8 @@ def dispatch_once(app: Flask) -> Dispatched:
         while ids := outbox.claim_due(app.config["MAIL_BATCH_SIZE"], now):
             q.enqueue("jobs.mail.send_messages", ids, retry=RETRY, description=f"messages {ids[0]}..{ids[-1]}")
             messages += 1
+        for shop_id in shops_due_for_reconciliation(app, now):
+            q.enqueue("jobs.shopify.reconcile", shop_id, description=f"reconcile shop {shop_id}")
         db.session.remove()
     return Dispatched(events, messages)
 
@@ -54,3 +58,18 @@ def run_forever(app: Flask, parent_pid: int | None = None) -> None:
             continue
         if not done.any:
             time.sleep(interval)
+
+
+def shops_due_for_reconciliation(app: Flask, now: datetime) -> list[int]:
+    """Installed Shopify shops whose last re-read was handed out more than the interval ago (claimed in SQL)."""
+    due = now - timedelta(seconds=app.config["RECONCILE_INTERVAL_SECONDS"])
+    ids = list(db.session.scalars(
+        select(Shop.id)
+        .where(Shop.platform == "shopify", Shop.access_token_enc.is_not(None), Shop.uninstalled_at.is_(None))
+        .where((Shop.reconcile_enqueued_at.is_(None)) | (Shop.reconcile_enqueued_at < due))
+        .with_for_update(skip_locked=True)
+    ))
+    if ids:
+        db.session.execute(update(Shop).where(Shop.id.in_(ids)).values(reconcile_enqueued_at=now))
+    db.session.commit()
+    return ids

@@ -33,3 +33,14 @@ def backfill(shop_id: int) -> dict[str, int]:
             return {"orders": 0}
         done = service.run(service.start(shop).id)
         return {"orders": done.orders, "skipped": done.skipped, "pages": done.pages}
+
+
+def reconcile(shop_id: int) -> int:
+    """Re-read the shop's recently updated orders (scheduled by the dispatcher)."""
+    from app.services.reconcile import reconcile as run
+
+    with job_app().app_context():
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None or shop.access_token_enc is None:
+            return 0
+        return run(shop)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -40,6 +41,13 @@ def _client(shop: Shop) -> ShopifyAdminClient:
     return ShopifyAdminClient(shop.domain, installs.access_token(shop), current_app.config.get("SHOPIFY_BASE_URL"))
 
 
+def order_page(shop: Shop, search: str, after: str | None) -> dict[str, Any]:
+    """One page of the shop's orders matching a search (e.g. created_at:>=...), from a cursor."""
+    result: dict[str, Any] = _client(shop).graphql(ORDERS_QUERY, {"first": PAGE_SIZE, "after": after,
+                                                                 "query": search})["orders"]
+    return result
+
+
 def run(backfill_id: int, on_page: Callable[[Backfill], None] | None = None) -> Backfill:
     """Import page after page from the saved cursor; each page is committed with its cursor."""
     backfill = db.session.get(Backfill, backfill_id)
@@ -54,8 +62,7 @@ def run(backfill_id: int, on_page: Callable[[Backfill], None] | None = None) -> 
             backfill.total = int((counted.get("ordersCount") or {}).get("count") or 0)
             db.session.commit()
         while backfill.status == "running":
-            page = _client(shop).graphql(ORDERS_QUERY, {"first": PAGE_SIZE, "after": backfill.cursor,
-                                                        "query": search})["orders"]
+            page = order_page(shop, search, backfill.cursor)
             for node in page["nodes"]:
                 try:
                     upsert_order(shop, normalize_graphql_order(node), notify=False)
