@@ -68,6 +68,25 @@ class AppUninstalled:
 Change = OrderChange | ShipmentChange | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled
 
 
+@dataclass(frozen=True, slots=True)
+class ShopAccess:
+    """What a connector needs to call one shop's API (credentials already decrypted and fresh)."""
+
+    domain: str
+    access_token: str
+    base_url: str | None = None  # None: the platform's real address; tests point it at a local fake
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingUpdate:
+    """Tracking a merchant (or a provider) adds to a shipment, written back to the platform."""
+
+    number: str
+    carrier: str | None = None
+    url: str | None = None
+    notify_customer: bool = False  # Postventa sends its own emails; the platform's stay off by default
+
+
 @runtime_checkable
 class Connector(Protocol):
     """What the app needs from a platform; a method it cannot do raises NotSupported."""
@@ -81,6 +100,10 @@ class Connector(Protocol):
 
     def normalize_webhook(self, topic: str, payload: Mapping[str, Any]) -> Change:
         """Turn one webhook payload into a change of the common model."""
+        ...
+
+    def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
+        """Write tracking onto the platform's shipment (fulfillment)."""
         ...
 
 

@@ -34,6 +34,7 @@ class FakeShopify:
         self.orders_queries: list[str] = []
         self.throttle_orders_call = 3  # a page in the middle of a backfill is throttled too
         self.fail_orders_call: int | None = None
+        self.tracking_updates: list[dict[str, Any]] = []
 
     def graphql(self, req: Request) -> Response:
         token = req.headers.get("X-Shopify-Access-Token", "")
@@ -74,6 +75,17 @@ class FakeShopify:
                 "hasNextPage": after + len(nodes) < len(self.orders), "endCursor": str(after + len(nodes))}}}
             return Response(json.dumps({"data": data_orders, "extensions": {"cost": cost}}), 200,
                             mimetype="application/json")
+        if "fulfillmentTrackingInfoUpdate" in body["query"]:
+            v = body["variables"]
+            if not v["fulfillmentId"].startswith("gid://shopify/Fulfillment/"):
+                result: dict[str, Any] = {"fulfillment": None, "userErrors": [
+                    {"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}]}
+            else:
+                self.tracking_updates.append(v)
+                result = {"fulfillment": {"id": v["fulfillmentId"], "trackingInfo": [v["tracking"]]},
+                          "userErrors": []}
+            return Response(json.dumps({"data": {"fulfillmentTrackingInfoUpdate": result},
+                                        "extensions": {"cost": cost}}), 200, mimetype="application/json")
         if "webhookSubscriptionCreate" in body["query"]:
             v = body["variables"]
             node = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",

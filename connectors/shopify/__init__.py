@@ -8,8 +8,9 @@ import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors.base import Change, NormalizeError, OrderChange, ShipmentChange
+from connectors.base import Change, NormalizeError, OrderChange, ShipmentChange, ShopAccess, TrackingUpdate
 from connectors.shopify import compliance
+from connectors.shopify.admin import ShopifyAdminClient, update_tracking
 from connectors.shopify.normalize import normalize_fulfillment, normalize_order
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
@@ -52,6 +53,11 @@ class ShopifyConnector:
                 raise NormalizeError(f"{topic}: payload must be an object")
             return LIFECYCLE[topic](payload)
         raise NormalizeError(f"unsupported Shopify topic: {topic}")
+
+    def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
+        client = ShopifyAdminClient(access.domain, access.access_token, access.base_url)
+        update_tracking(client, shipment_external_id, tracking.number, tracking.carrier, tracking.url,
+                        tracking.notify_customer)
 
 
 __all__ = ["COMPLIANCE_TOPICS", "ShopifyConnector", "sign_webhook"]

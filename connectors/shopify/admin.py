@@ -39,6 +39,17 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
 """
 
 
+UPDATE_TRACKING = """
+mutation Track($fulfillmentId: ID!, $tracking: FulfillmentTrackingInput!, $notify: Boolean) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $fulfillmentId, trackingInfoInput: $tracking,
+                                notifyCustomer: $notify) {
+    fulfillment { id trackingInfo(first: 5) { company number url } }
+    userErrors { field message }
+  }
+}
+"""
+
+
 class AdminApiError(RuntimeError):
     """Shopify answered with errors that retrying will not fix."""
 
@@ -128,3 +139,14 @@ def _throttle_wait(body: Mapping[str, Any], default: float) -> float:
         return max(needed / float(status["restoreRate"]), 0.0) + 0.1
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return default
+
+
+def update_tracking(client: ShopifyAdminClient, fulfillment_id: str, number: str, company: str | None,
+                    url: str | None, notify: bool) -> None:
+    """Set a fulfillment's tracking (number, carrier, link); Shopify's own email stays off unless asked."""
+    gid = fulfillment_id if fulfillment_id.startswith("gid://") else f"gid://shopify/Fulfillment/{fulfillment_id}"
+    tracking = {k: v for k, v in {"number": number, "company": company, "url": url}.items() if v}
+    result = client.graphql(UPDATE_TRACKING, {"fulfillmentId": gid, "tracking": tracking, "notify": notify})
+    errors = result["fulfillmentTrackingInfoUpdate"]["userErrors"]
+    if errors:
+        raise AdminApiError("; ".join(e["message"] for e in errors))
