@@ -176,6 +176,9 @@ def drain(app: Flask, rounds: int = 5) -> None:
     from jobs.worker import run_worker
 
     for _ in range(rounds):
-        if not dispatch_once(app).any:
+        dispatched = dispatch_once(app).any
+        with app.app_context():
+            waiting = _queue(app).count
+        if not dispatched and not waiting:
             return
         run_worker(app, burst=True, with_scheduler=False, dispatcher=False)

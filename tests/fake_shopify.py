@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -63,16 +64,18 @@ class FakeShopify:
             return Response(json.dumps({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                                         "extensions": {"cost": cost}}), 200, mimetype="application/json")
         if "ordersCount" in body["query"]:
-            data_count = {"ordersCount": {"count": len(self.orders), "precision": "EXACT"}}
+            count = len(matches(self.orders, body["variables"].get("query") or ""))
+            data_count = {"ordersCount": {"count": count, "precision": "EXACT"}}
             return Response(json.dumps({"data": data_count, "extensions": {"cost": cost}}), 200,
                             mimetype="application/json")
         if "orders(" in body["query"]:
             v = body["variables"]
             after = int(v.get("after") or 0)
-            nodes = self.orders[after:after + int(v["first"])]
+            matching = matches(self.orders, v.get("query") or "")
+            nodes = matching[after:after + int(v["first"])]
             self.orders_queries.append(v.get("query") or "")
             data_orders = {"orders": {"nodes": nodes, "pageInfo": {
-                "hasNextPage": after + len(nodes) < len(self.orders), "endCursor": str(after + len(nodes))}}}
+                "hasNextPage": after + len(nodes) < len(matching), "endCursor": str(after + len(nodes))}}}
             return Response(json.dumps({"data": data_orders, "extensions": {"cost": cost}}), 200,
                             mimetype="application/json")
         if "fulfillmentTrackingInfoUpdate" in body["query"]:
@@ -179,3 +182,13 @@ def graphql_order(i: int, delivered: bool = False) -> dict[str, Any]:
         }]},
         "fulfillments": fulfillments,
     }
+
+
+def matches(orders: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
+    """Shopify's search syntax, as far as the app uses it: created_at:>=T or updated_at:>=T."""
+    if not search:
+        return orders
+    field, _, value = search.partition(":>=")
+    key = {"created_at": "createdAt", "updated_at": "updatedAt"}[field]
+    since = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return [o for o in orders if datetime.fromisoformat(o[key].replace("Z", "+00:00")) >= since]

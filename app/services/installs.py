@@ -58,6 +58,7 @@ def save_install(shop_domain: str, tokens: Tokens) -> Shop:
         db.session.add(shop)
     _store_tokens(shop, tokens)
     shop.installed_at = datetime.now(UTC)
+    shop.reconciled_at = shop.installed_at  # the backfill covers what came before; reconciling starts here
     shop.uninstalled_at = None
     db.session.commit()
     return shop

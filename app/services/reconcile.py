@@ -29,7 +29,9 @@ def reconcile(shop: Shop) -> int:
         page = order_page(shop, search, cursor)
         for node in page["nodes"]:
             try:
-                upsert_order(shop, normalize_graphql_order(node))
+                order = normalize_graphql_order(node)
+                # News from before the install is history: stored like the backfill stores it, not announced.
+                upsert_order(shop, order, notify=shop.installed_at is None or order.updated_at >= shop.installed_at)
             except NormalizeError as exc:
                 log.warning("reconcile %s: order skipped: %s", shop.domain, exc)
                 continue

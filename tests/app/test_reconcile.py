@@ -22,16 +22,22 @@ def installed(db: Any) -> Shop:
 
 def test_missed_webhooks_are_recovered_and_announced_once(app: Any, db: Any, fake_shopify: FakeShopify) -> None:
     fake_shopify.throttle_next = 0
-    fake_shopify.orders = [graphql_order(i) for i in range(3)]  # orders 0 and 2 shipped, nobody told us
     shop = installed(db)
+    just_now = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fake_shopify.orders = [graphql_order(i) | {"updatedAt": just_now} for i in range(3)]
+    fake_shopify.orders.append(graphql_order(3) | {"updatedAt": "2026-01-01T00:00:00Z"})  # old news: not re-read
+    for o in fake_shopify.orders[:3]:
+        for f in o["fulfillments"]:
+            f["updatedAt"] = just_now  # orders 0 and 2 shipped after the install, and nobody told us
     assert reconcile(shop) == 3
     assert db.session.scalar(select(func.count()).select_from(Order)) == 3
     assert sorted(m.kind for m in db.session.scalars(select(Message))) == ["shipped", "shipped"]
     assert fake_shopify.orders_queries[-1].startswith("updated_at:>=")
     # The next run sees the same orders again (overlap): nothing new is said.
     fake_shopify.orders[0] = graphql_order(0, delivered=True)
-    fake_shopify.orders[0]["updatedAt"] = "2026-11-04T10:00:00Z"
-    fake_shopify.orders[0]["fulfillments"][0]["updatedAt"] = "2026-11-04T10:00:00Z"
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fake_shopify.orders[0]["updatedAt"] = later
+    fake_shopify.orders[0]["fulfillments"][0]["updatedAt"] = later
     reconcile(shop)
     assert sorted(m.kind for m in db.session.scalars(select(Message))) == ["delivered", "shipped", "shipped"]
     assert shop.reconciled_at is not None
