@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from connectors.shopify.oauth import SHOP_DOMAIN, OAuthError
+from connectors.shopify.oauth import OAuthError, signed_shop
 
 MAX_AGE = timedelta(hours=1)
 
@@ -31,15 +31,7 @@ def verify_proxy(pairs: list[tuple[str, str]], secret: str, now: datetime | None
     given = params.get("signature", "")
     if not given or not secret or not hmac.compare_digest(proxy_signature(pairs, secret), given.lower()):
         raise OAuthError("App Proxy signature missing or wrong")
-    shop = params.get("shop", "").lower()
-    if not SHOP_DOMAIN.match(shop):
-        raise OAuthError("shop must be a name.myshopify.com domain")
-    try:
-        signed_at = datetime.fromtimestamp(int(params.get("timestamp", "")), UTC)
-    except (ValueError, OverflowError, OSError):
-        raise OAuthError("missing or malformed timestamp") from None
-    if abs((now or datetime.now(UTC)) - signed_at) > MAX_AGE:
-        raise OAuthError("request is too old")
+    shop = signed_shop(params, MAX_AGE, now)
     prefix = params.get("path_prefix", "")
     if not prefix.startswith("/apps/") or any(c in prefix for c in "?#\\\"'<> "):
         raise OAuthError("path_prefix must look like /apps/<name>")

@@ -62,6 +62,11 @@ def verify_query(pairs: list[tuple[str, str]], secret: str, now: datetime | None
         raise OAuthError("missing hmac")
     if not hmac.compare_digest(query_hmac(pairs, secret), given.lower()):
         raise OAuthError("hmac does not match")
+    return signed_shop(params, MAX_AGE, now)
+
+
+def signed_shop(params: Mapping[str, str], max_age: timedelta, now: datetime | None = None) -> str:
+    """After the signature: the shop must be a myshopify.com domain and the timestamp recent."""
     shop = params.get("shop", "").lower()
     if not SHOP_DOMAIN.match(shop):
         raise OAuthError("shop must be a name.myshopify.com domain")
@@ -69,7 +74,7 @@ def verify_query(pairs: list[tuple[str, str]], secret: str, now: datetime | None
         signed_at = datetime.fromtimestamp(int(params.get("timestamp", "")), UTC)
     except (ValueError, OverflowError, OSError):
         raise OAuthError("missing or malformed timestamp") from None
-    if abs((now or datetime.now(UTC)) - signed_at) > MAX_AGE:
+    if abs((now or datetime.now(UTC)) - signed_at) > max_age:
         raise OAuthError("request is too old")
     return shop
 
