@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from connectors.model import Order, Shipment
+from connectors.model import Money, Order, Shipment
 
 
 class NotSupported(Exception):
@@ -87,6 +87,25 @@ class TrackingUpdate:
     notify_customer: bool = False  # Postventa sends its own emails; the platform's stay off by default
 
 
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """Money back for some lines of an order; the key makes a retried request refund only once."""
+
+    order_external_id: str
+    lines: tuple[tuple[str, int], ...]  # (line item external id, quantity)
+    idempotency_key: str
+    note: str = ""
+    restock: bool = True
+    amount: Money | None = None  # None: what the platform suggests for those lines
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    external_id: str
+    amount: Money
+    already_done: bool = False  # found from an earlier attempt with the same key
+
+
 @runtime_checkable
 class Connector(Protocol):
     """What the app needs from a platform; a method it cannot do raises NotSupported."""
@@ -104,6 +123,10 @@ class Connector(Protocol):
 
     def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
         """Write tracking onto the platform's shipment (fulfillment)."""
+        ...
+
+    def create_refund(self, access: ShopAccess, request: RefundRequest) -> RefundResult:
+        """Refund on the platform, exactly once per idempotency key."""
         ...
 
 

@@ -36,6 +36,34 @@ class FakeShopify:
         self.throttle_orders_call = 3  # a page in the middle of a backfill is throttled too
         self.fail_orders_call: int | None = None
         self.tracking_updates: list[dict[str, Any]] = []
+        # Orders that can be refunded: order GID -> {line item GID: unit price}; refunds made so far.
+        self.prices: dict[str, dict[str, str]] = {}
+        self.refunds: dict[str, list[dict[str, Any]]] = {}
+        self.refund_inputs: list[dict[str, Any]] = []
+
+    def refund_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
+        if "refundCreate" in query:
+            data = v["input"]
+            self.refund_inputs.append(data)
+            total = sum(float(t["amount"]) for t in data["transactions"])
+            if data["orderId"] not in self.prices or total <= 0:
+                return {"refundCreate": {"refund": None, "userErrors": [
+                    {"field": ["transactions"], "message": "Refund amount must be greater than 0"}]}}
+            refund = {"id": f"gid://shopify/Refund/{len(self.refund_inputs)}", "note": data["note"],
+                      "totalRefundedSet": {"shopMoney": {"amount": f"{total:.2f}", "currencyCode": "EUR"}}}
+            self.refunds.setdefault(data["orderId"], []).append(refund)
+            return {"refundCreate": {"refund": refund, "userErrors": []}}
+        order = v["id"]
+        if order not in self.prices:
+            return {"order": None}
+        if "suggestedRefund" in query:
+            amount = sum(float(self.prices[order][li["lineItemId"]]) * li["quantity"] for li in v["lines"])
+            return {"order": {"suggestedRefund": {
+                "amountSet": {"shopMoney": {"amount": f"{amount:.2f}", "currencyCode": "EUR"}},
+                "suggestedTransactions": [{"gateway": "shopify_payments", "kind": "SUGGESTED_REFUND",
+                                           "parentTransaction": {"id": "gid://shopify/OrderTransaction/77"},
+                                           "amountSet": {"shopMoney": {"amount": f"{amount:.2f}"}}}]}}}
+        return {"order": {"refunds": self.refunds.get(order, [])}}
 
     def graphql(self, req: Request) -> Response:
         token = req.headers.get("X-Shopify-Access-Token", "")
@@ -77,6 +105,10 @@ class FakeShopify:
             data_orders = {"orders": {"nodes": nodes, "pageInfo": {
                 "hasNextPage": after + len(nodes) < len(matching), "endCursor": str(after + len(nodes))}}}
             return Response(json.dumps({"data": data_orders, "extensions": {"cost": cost}}), 200,
+                            mimetype="application/json")
+        if "refundCreate" in body["query"] or "suggestedRefund" in body["query"] or "refunds(first" in body["query"]:
+            data_refund = self.refund_call(body["query"], body["variables"])
+            return Response(json.dumps({"data": data_refund, "extensions": {"cost": cost}}), 200,
                             mimetype="application/json")
         if "fulfillmentTrackingInfoUpdate" in body["query"]:
             v = body["variables"]

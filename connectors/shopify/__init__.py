@@ -8,8 +8,17 @@ import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors.base import Change, NormalizeError, OrderChange, ShipmentChange, ShopAccess, TrackingUpdate
-from connectors.shopify import compliance
+from connectors.base import (
+    Change,
+    NormalizeError,
+    OrderChange,
+    RefundRequest,
+    RefundResult,
+    ShipmentChange,
+    ShopAccess,
+    TrackingUpdate,
+)
+from connectors.shopify import compliance, refunds
 from connectors.shopify.admin import ShopifyAdminClient, update_tracking
 from connectors.shopify.normalize import normalize_fulfillment, normalize_order
 
@@ -53,6 +62,9 @@ class ShopifyConnector:
                 raise NormalizeError(f"{topic}: payload must be an object")
             return LIFECYCLE[topic](payload)
         raise NormalizeError(f"unsupported Shopify topic: {topic}")
+
+    def create_refund(self, access: ShopAccess, request: RefundRequest) -> RefundResult:
+        return refunds.create_refund(ShopifyAdminClient(access.domain, access.access_token, access.base_url), request)
 
     def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
         client = ShopifyAdminClient(access.domain, access.access_token, access.base_url)
