@@ -37,6 +37,13 @@ class ShipmentChange:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderDeleted:
+    """The store deleted (or trashed) an order: stop telling the shopper about it."""
+
+    order_external_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerRedact:
     """Erase one customer's personal data (orders listed, and any order under their email)."""
 
@@ -65,7 +72,7 @@ class AppUninstalled:
     """The merchant removed the app: stop work, revoke credentials, keep data until ShopRedact."""
 
 
-Change = OrderChange | ShipmentChange | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled
+Change = OrderChange | ShipmentChange | OrderDeleted | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled
 
 
 @dataclass(frozen=True, slots=True)
