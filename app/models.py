@@ -74,6 +74,9 @@ class Shop(db.Model):  # type: ignore[name-defined]
     # Reconciliation: when the platform was last re-read, and when a re-read was last handed to the queue.
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconcile_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # WooCommerce: the store's base URL and its REST keys (Fernet-encrypted JSON); Shopify uses the token columns.
+    store_url: Mapped[str | None] = mapped_column(Text)
+    credentials_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class WebhookEvent(db.Model):  # type: ignore[name-defined]
@@ -272,3 +275,50 @@ class Backfill(db.Model):  # type: ignore[name-defined]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Refund(db.Model):  # type: ignore[name-defined]
+    """Money that went back to the shopper on the platform, whoever started it."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Return(db.Model):  # type: ignore[name-defined]
+    """A return; `platform_status` is what the store's platform says about it."""
+
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("shop_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(64))
+    platform_status: Mapped[str | None] = mapped_column(String(20))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()
+
+
+class WooConnection(db.Model):  # type: ignore[name-defined]
+    """One "Connect WooCommerce" attempt: the unguessable user_id the store sends back with the keys."""
+
+    __tablename__ = "woo_connections"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_url: Mapped[str] = mapped_column(Text)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from connectors.model import Money, Order, Shipment
+from connectors.model import Money, Order, Refund, Return, ReturnLine, ReturnStatus, Shipment
 
 
 class NotSupported(Exception):
@@ -44,6 +44,22 @@ class OrderDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundChange:
+    """Money went back to the shopper on the platform (refunds/create)."""
+
+    order_external_id: str
+    refund: Refund
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnChange:
+    """A return was requested, approved, declined, cancelled, closed or reopened on the platform."""
+
+    ret: Return
+    reopened: bool = False  # returns/reopen: the one change that may take a closed return back to open
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerRedact:
     """Erase one customer's personal data (orders listed, and any order under their email)."""
 
@@ -72,7 +88,8 @@ class AppUninstalled:
     """The merchant removed the app: stop work, revoke credentials, keep data until ShopRedact."""
 
 
-Change = OrderChange | ShipmentChange | OrderDeleted | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled
+Change = (OrderChange | ShipmentChange | OrderDeleted | RefundChange | ReturnChange | CustomerRedact
+          | CustomerDataRequest | ShopRedact | AppUninstalled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +130,32 @@ class RefundResult:
     already_done: bool = False  # found from an earlier attempt with the same key
 
 
+@dataclass(frozen=True, slots=True)
+class ReturnRequest:
+    """Items going back; the key makes a retried request create only one platform return."""
+
+    order_external_id: str
+    lines: tuple[ReturnLine, ...]
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnResult:
+    external_id: str
+    status: ReturnStatus
+    name: str | None = None
+    already_done: bool = False  # the platform already held this (an earlier attempt, or the same state)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnShipping:
+    """How the items travel back: a tracked parcel and, when there is one, its printable label."""
+
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    label_url: str | None = None
+
+
 @runtime_checkable
 class Connector(Protocol):
     """What the app needs from a platform; a method it cannot do raises NotSupported."""
@@ -134,6 +177,22 @@ class Connector(Protocol):
 
     def create_refund(self, access: ShopAccess, request: RefundRequest) -> RefundResult:
         """Refund on the platform, exactly once per idempotency key."""
+        ...
+
+    def create_return(self, access: ShopAccess, request: ReturnRequest) -> ReturnResult:
+        """Record an approved return on the platform, exactly once per idempotency key."""
+        ...
+
+    def approve_return(self, access: ShopAccess, return_external_id: str) -> ReturnResult:
+        """Approve a return the shopper requested on the platform."""
+        ...
+
+    def decline_return(self, access: ShopAccess, return_external_id: str, note: str) -> ReturnResult:
+        """Decline a requested return, with a note for the shopper."""
+        ...
+
+    def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
+        """Attach the label and tracking of the parcel going back; returns the platform's delivery id."""
         ...
 
 

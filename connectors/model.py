@@ -117,6 +117,35 @@ class Refund:
     note: str | None = None
 
 
+class ReturnStatus(enum.StrEnum):
+    """A return as the platform records it (Postventa's own workflow states live in the app)."""
+
+    REQUESTED = "requested"
+    OPEN = "open"  # approved: the shopper may send the items back
+    DECLINED = "declined"
+    CANCELED = "canceled"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnLine:
+    line_item_id: str
+    quantity: int
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """A return known to the platform (created there, or by us through the connector)."""
+
+    external_id: str
+    order_external_id: str | None
+    status: ReturnStatus
+    name: str | None = None
+    lines: tuple[ReturnLine, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     external_id: str

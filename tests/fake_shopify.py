@@ -40,6 +40,82 @@ class FakeShopify:
         self.prices: dict[str, dict[str, str]] = {}
         self.refunds: dict[str, list[dict[str, Any]]] = {}
         self.refund_inputs: list[dict[str, Any]] = []
+        # Returns: order GID -> fulfillment line items [{id, line_item, quantity}] that can go back.
+        self.fulfilled: dict[str, list[dict[str, Any]]] = {}
+        self.returns: dict[str, dict[str, Any]] = {}  # return GID -> return, as Shopify keeps it
+        self.return_calls: list[str] = []
+
+    def returns_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
+        """Shopify's return objects and mutations, with the userErrors it gives for bad requests."""
+        name = next(op for op in ("returnCreate", "returnApproveRequest", "returnDeclineRequest",
+                                  "reverseDeliveryCreateWithShipping", "returnableFulfillments", "returns(first",
+                                  "return(id") if op in query)
+        self.return_calls.append(name)
+        if name == "returns(first":
+            if v["id"] not in self.fulfilled:
+                return {"order": None}
+            mine = [r for r in self.returns.values() if r["orderId"] == v["id"]]
+            return {"order": {"returns": {"nodes": [
+                {"id": r["id"], "name": r["name"], "status": r["status"],
+                 "returnLineItems": {"nodes": r["lines"]}} for r in mine]}}}
+        if name == "returnableFulfillments":
+            nodes = [{"quantity": f["quantity"] - self._returned(f["id"]),
+                      "fulfillmentLineItem": {"id": f["id"], "lineItem": {"id": f["line_item"]}}}
+                     for f in self.fulfilled.get(v["id"], [])]
+            return {"returnableFulfillments": {"nodes": [{"returnableFulfillmentLineItems": {
+                "nodes": [n for n in nodes if n["quantity"] > 0]}}]}}
+        if name == "returnCreate":
+            data = v["input"]
+            known = {f["id"]: f for f in self.fulfilled.get(data["orderId"], [])}
+            for line in data["returnLineItems"]:
+                f = known.get(line["fulfillmentLineItemId"])
+                if f is None or line["quantity"] > f["quantity"] - self._returned(f["id"]):
+                    return {"returnCreate": {"return": None, "userErrors": [{
+                        "field": ["returnInput", "returnLineItems"], "code": "INVALID",
+                        "message": "Quantity is not available for return."}]}}
+            rid = f"gid://shopify/Return/{9000 + len(self.returns)}"
+            ret = {"id": rid, "orderId": data["orderId"], "name": f"#1001-R{len(self.returns) + 1}",
+                   "status": "OPEN", "deliveries": [],
+                   "lines": [{"id": f"gid://shopify/ReturnLineItem/{i}", "quantity": line["quantity"],
+                              "fulfillmentLineItemId": line["fulfillmentLineItemId"],
+                              "returnReason": line["returnReason"],
+                              "returnReasonNote": line.get("returnReasonNote", "")}
+                             for i, line in enumerate(data["returnLineItems"])]}
+            self.returns[rid] = ret
+            return {"returnCreate": {"return": self._node(ret), "userErrors": []}}
+        if name == "return(id":
+            ret = self.returns.get(v["id"])
+            if ret is None:
+                return {"return": None}
+            rfo = {"id": ret["id"].replace("Return", "ReverseFulfillmentOrder"), "reverseDeliveries": {"nodes": [
+                {"id": d["id"], "deliverable": {"tracking": d["tracking"]}} for d in ret["deliveries"]]}}
+            return {"return": {**self._node(ret), "reverseFulfillmentOrders": {
+                "nodes": [rfo] if ret["status"] in ("OPEN", "CLOSED") else []}}}
+        if name in ("returnApproveRequest", "returnDeclineRequest"):
+            ret = self.returns.get(v["input"]["id"])
+            if ret is None or ret["status"] != "REQUESTED":
+                return {name: {"return": None, "userErrors": [{"field": ["input", "id"], "code": "INVALID_STATE",
+                                                                "message": "Return is not in a requested state."}]}}
+            ret["status"] = "OPEN" if name == "returnApproveRequest" else "DECLINED"
+            ret["decline"] = v["input"].get("declineNote")
+            return {name: {"return": self._node(ret), "userErrors": []}}
+        ret = next((r for r in self.returns.values()
+                    if r["id"].replace("Return", "ReverseFulfillmentOrder") == v["rfo"]), None)
+        if ret is None:
+            return {name: {"reverseDelivery": None, "userErrors": [
+                {"field": ["reverseFulfillmentOrderId"], "code": "NOT_FOUND", "message": "Not found."}]}}
+        delivery = {"id": f"gid://shopify/ReverseDelivery/{len(ret['deliveries']) + 1}",
+                    "tracking": v["tracking"], "label": v["label"]}
+        ret["deliveries"].append(delivery)
+        return {name: {"reverseDelivery": {"id": delivery["id"]}, "userErrors": []}}
+
+    def _returned(self, fulfillment_line_item: str) -> int:
+        return sum(line["quantity"] for r in self.returns.values() if r["status"] not in ("DECLINED", "CANCELED")
+                   for line in r["lines"] if line["fulfillmentLineItemId"] == fulfillment_line_item)
+
+    @staticmethod
+    def _node(ret: dict[str, Any]) -> dict[str, Any]:
+        return {"id": ret["id"], "name": ret["name"], "status": ret["status"]}
 
     def refund_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
         if "refundCreate" in query:
@@ -109,6 +185,12 @@ class FakeShopify:
         if "refundCreate" in body["query"] or "suggestedRefund" in body["query"] or "refunds(first" in body["query"]:
             data_refund = self.refund_call(body["query"], body["variables"])
             return Response(json.dumps({"data": data_refund, "extensions": {"cost": cost}}), 200,
+                            mimetype="application/json")
+        if any(op in body["query"] for op in ("returnCreate", "returnApproveRequest", "returnDeclineRequest",
+                                               "reverseDeliveryCreateWithShipping", "returnableFulfillments",
+                                               "returns(first", "return(id")):
+            data_return = self.returns_call(body["query"], body["variables"])
+            return Response(json.dumps({"data": data_return, "extensions": {"cost": cost}}), 200,
                             mimetype="application/json")
         if "fulfillmentTrackingInfoUpdate" in body["query"]:
             v = body["variables"]

@@ -28,6 +28,9 @@ from connectors.base import (
     CustomerRedact,
     NormalizeError,
     OrderChange,
+    OrderDeleted,
+    RefundChange,
+    ReturnChange,
     ShipmentChange,
     ShopRedact,
     get_connector,
@@ -206,7 +209,7 @@ def _process_one(event_id: int) -> str:
 
 
 def _apply(shop: Shop, change: Change) -> None:
-    if isinstance(change, OrderChange | ShipmentChange):
+    if isinstance(change, OrderChange | ShipmentChange | OrderDeleted | RefundChange | ReturnChange):
         if shop.uninstalled_at is None:  # an uninstalled shop's late order news is stored, but not acted on
             apply_change(shop, change)
     elif isinstance(change, CustomerRedact):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import LineItem, Order, Shipment, Shop, TrackingEvent
+from app.models import LineItem, Message, Order, Shipment, Shop, TrackingEvent
 from app.services import outbox
+from app.services.refunds import record_refund
+from app.services.returns import apply_platform_return
 from connectors import model
-from connectors.base import Change, OrderChange, ShipmentChange
+from connectors.base import Change, OrderChange, OrderDeleted, RefundChange, ReturnChange, ShipmentChange
 
 Status = model.ShipmentStatus
 
@@ -30,7 +32,30 @@ def apply_change(shop: Shop, change: Change) -> Order:
             raise OrderNotYetKnown(f"order {change.order_external_id} not stored yet")
         upsert_shipment(order, change.shipment)
         return order
+    if isinstance(change, RefundChange | ReturnChange):
+        order_id = change.order_external_id if isinstance(change, RefundChange) else change.ret.order_external_id
+        order = _find_order(shop.id, order_id or "")
+        if order is None:
+            raise OrderNotYetKnown(f"order {order_id} not stored yet")
+        if isinstance(change, RefundChange):
+            record_refund(order, change.refund)
+        else:
+            apply_platform_return(shop, order, change.ret, change.reopened)
+        return order
+    if isinstance(change, OrderDeleted):
+        order = _find_order(shop.id, change.order_external_id)
+        if order is None:
+            raise OrderNotYetKnown(f"order {change.order_external_id} not stored yet")
+        delete_order(order)
+        return order
     raise TypeError(f"unknown change: {change!r}")
+
+
+def delete_order(order: Order) -> None:
+    """The store deleted the order: keep what we know, tell the shopper nothing more about it."""
+    order.cancelled_at = order.cancelled_at or datetime.now(UTC)
+    db.session.execute(update(Message).where(Message.order_id == order.id, Message.status == "queued")
+                       .values(status="cancelled").execution_options(synchronize_session=False))
 
 
 def _find_order(shop_id: int, external_id: str) -> Order | None:
@@ -55,6 +80,8 @@ def upsert_order(shop: Shop, o: model.Order, notify: bool = True) -> Order:
     # Even a stale order payload's shipments may carry news: each is checked on its own clock.
     for shipment in o.shipments:
         upsert_shipment(row, shipment, notify)
+    for refund in o.refunds:
+        record_refund(row, refund)
     return row
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from app.extensions import db
-from app.models import DataRequest, LocalMail, Message, Order, Shop, WebhookEvent
+from app.models import DataRequest, LocalMail, Message, Order, Refund, Return, Shop, WebhookEvent
 from connectors.base import CustomerDataRequest, CustomerRedact
 
 REDACTED_PAYLOAD = '{"redacted": true}'
@@ -56,6 +56,10 @@ def _order_export(order: Order) -> dict[str, Any]:
                        "events": [{"status": e.status, "at": e.occurred_at.isoformat(), "location": e.location}
                                   for e in s.events]}
                       for s in order.shipments],
+        "refunds": [{"amount": str(r.amount), "currency": r.currency, "at": r.refunded_at.isoformat()}
+                    for r in db.session.scalars(select(Refund).where(Refund.order_id == order.id))],
+        "returns": [{"name": r.name, "status": r.platform_status, "lines": r.lines}
+                    for r in db.session.scalars(select(Return).where(Return.order_id == order.id))],
         "emails": [{"kind": m.kind, "status": m.status, "to": m.recipient,
                     "sent_at": m.sent_at.isoformat() if m.sent_at else None} for m in messages],
     }
@@ -70,6 +74,9 @@ def redact_customer(shop: Shop, request: CustomerRedact) -> int:
         order.email = None
         order.customer_name = None
         order.shipping_address = None
+    # A return's notes are the shopper's own words; reasons and quantities stay for the aggregates.
+    for ret in db.session.scalars(select(Return).where(Return.order_id.in_(ids or [0]))):
+        ret.lines = [{**line, "note": None} for line in ret.lines]
     if ids:
         db.session.execute(
             update(Message).where(Message.order_id.in_(ids), Message.status.in_(("queued", "sending")))

@@ -12,18 +12,32 @@ from connectors.base import (
     Change,
     NormalizeError,
     OrderChange,
+    RefundChange,
     RefundRequest,
     RefundResult,
+    ReturnChange,
+    ReturnRequest,
+    ReturnResult,
+    ReturnShipping,
     ShipmentChange,
     ShopAccess,
     TrackingUpdate,
 )
-from connectors.shopify import compliance, refunds
+from connectors.shopify import compliance, refunds, returns
 from connectors.shopify.admin import ShopifyAdminClient, update_tracking
-from connectors.shopify.normalize import normalize_fulfillment, normalize_order
+from connectors.shopify.normalize import normalize_fulfillment, normalize_order, normalize_refund, normalize_return
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+# What each returns/* topic means when its body does not say the status.
+RETURN_TOPICS = {
+    "returns/request": "requested",
+    "returns/approve": "open",
+    "returns/decline": "declined",
+    "returns/cancel": "canceled",
+    "returns/close": "closed",
+    "returns/reopen": "open",
+}
 # Mandatory privacy topics and the uninstall: pure functions of the payload.
 LIFECYCLE: dict[str, Callable[[Mapping[str, Any]], Change]] = {
     "customers/redact": compliance.customer_redact,
@@ -44,7 +58,7 @@ class ShopifyConnector:
     """Shopify behind the Connector Protocol."""
 
     name = "shopify"
-    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | frozenset(LIFECYCLE)
+    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | frozenset(LIFECYCLE) | frozenset(RETURN_TOPICS) | {"refunds/create"}
 
     def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
         if not signature or not secret:
@@ -57,6 +71,10 @@ class ShopifyConnector:
         if topic in FULFILLMENT_TOPICS:
             order_id, shipment = normalize_fulfillment(payload)
             return ShipmentChange(order_id, shipment)
+        if topic == "refunds/create":
+            return RefundChange(*normalize_refund(payload))
+        if topic in RETURN_TOPICS:
+            return ReturnChange(normalize_return(payload, RETURN_TOPICS[topic]), reopened=topic == "returns/reopen")
         if topic in LIFECYCLE:
             if not isinstance(payload, Mapping):
                 raise NormalizeError(f"{topic}: payload must be an object")
@@ -64,12 +82,27 @@ class ShopifyConnector:
         raise NormalizeError(f"unsupported Shopify topic: {topic}")
 
     def create_refund(self, access: ShopAccess, request: RefundRequest) -> RefundResult:
-        return refunds.create_refund(ShopifyAdminClient(access.domain, access.access_token, access.base_url), request)
+        return refunds.create_refund(_client(access), request)
+
+    def create_return(self, access: ShopAccess, request: ReturnRequest) -> ReturnResult:
+        return returns.create_return(_client(access), request)
+
+    def approve_return(self, access: ShopAccess, return_external_id: str) -> ReturnResult:
+        return returns.approve_return(_client(access), return_external_id)
+
+    def decline_return(self, access: ShopAccess, return_external_id: str, note: str) -> ReturnResult:
+        return returns.decline_return(_client(access), return_external_id, note)
+
+    def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
+        return returns.add_return_shipping(_client(access), return_external_id, shipping)
 
     def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
-        client = ShopifyAdminClient(access.domain, access.access_token, access.base_url)
-        update_tracking(client, shipment_external_id, tracking.number, tracking.carrier, tracking.url,
+        update_tracking(_client(access), shipment_external_id, tracking.number, tracking.carrier, tracking.url,
                         tracking.notify_customer)
+
+
+def _client(access: ShopAccess) -> ShopifyAdminClient:
+    return ShopifyAdminClient(access.domain, access.access_token, access.base_url)
 
 
 __all__ = ["COMPLIANCE_TOPICS", "ShopifyConnector", "sign_webhook"]

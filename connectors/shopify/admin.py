@@ -17,6 +17,13 @@ WEBHOOK_TOPICS = {
     "orders/cancelled": "ORDERS_CANCELLED",
     "fulfillments/create": "FULFILLMENTS_CREATE",
     "fulfillments/update": "FULFILLMENTS_UPDATE",
+    "refunds/create": "REFUNDS_CREATE",
+    "returns/request": "RETURNS_REQUEST",
+    "returns/approve": "RETURNS_APPROVE",
+    "returns/decline": "RETURNS_DECLINE",
+    "returns/cancel": "RETURNS_CANCEL",
+    "returns/close": "RETURNS_CLOSE",
+    "returns/reopen": "RETURNS_REOPEN",
     "app/uninstalled": "APP_UNINSTALLED",
 }
 
@@ -48,6 +55,11 @@ mutation Track($fulfillmentId: ID!, $tracking: FulfillmentTrackingInput!, $notif
   }
 }
 """
+
+
+def gid(kind: str, external_id: str) -> str:
+    """A GraphQL global id from a REST id (or the gid itself)."""
+    return external_id if external_id.startswith("gid://") else f"gid://shopify/{kind}/{external_id}"
 
 
 class AdminApiError(RuntimeError):
@@ -144,9 +156,9 @@ def _throttle_wait(body: Mapping[str, Any], default: float) -> float:
 def update_tracking(client: ShopifyAdminClient, fulfillment_id: str, number: str, company: str | None,
                     url: str | None, notify: bool) -> None:
     """Set a fulfillment's tracking (number, carrier, link); Shopify's own email stays off unless asked."""
-    gid = fulfillment_id if fulfillment_id.startswith("gid://") else f"gid://shopify/Fulfillment/{fulfillment_id}"
     tracking = {k: v for k, v in {"number": number, "company": company, "url": url}.items() if v}
-    result = client.graphql(UPDATE_TRACKING, {"fulfillmentId": gid, "tracking": tracking, "notify": notify})
+    variables = {"fulfillmentId": gid("Fulfillment", fulfillment_id), "tracking": tracking, "notify": notify}
+    result = client.graphql(UPDATE_TRACKING, variables)
     errors = result["fulfillmentTrackingInfoUpdate"]["userErrors"]
     if errors:
         raise AdminApiError("; ".join(e["message"] for e in errors))

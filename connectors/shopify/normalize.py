@@ -15,6 +15,9 @@ from connectors.model import (
     Money,
     Order,
     Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
     Shipment,
     ShipmentItem,
     TrackingEvent,
@@ -370,3 +373,52 @@ def _parse_datetime(value: object, where: str) -> datetime:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise NormalizeError(f"{where}: timestamp has no UTC offset: {value!r}")
     return parsed
+
+
+def normalize_refund(payload: Mapping[str, Any]) -> tuple[str, Refund]:
+    """A refunds/create body: the order it belongs to, and the money that went back."""
+    data = _mapping(payload, "refund")
+    order_id = _id(data, "order_id", "refund")
+    currency = None
+    for i, raw in enumerate(_list(data, "transactions", "refund")):
+        currency = currency or _opt_str(_mapping(raw, f"refund.transactions[{i}]"), "currency", "refund")
+    if currency is None:
+        # A refund that moved no money (restock only) has no transaction to name a currency.
+        currency = _first_line_currency(data) or "XXX"
+    return order_id, _refund(data, currency, "refund")
+
+
+def _first_line_currency(data: Mapping[str, Any]) -> str | None:
+    for line in data.get("refund_line_items") or ():
+        subtotal = line.get("subtotal_set") if isinstance(line, Mapping) else None
+        if isinstance(subtotal, Mapping) and isinstance(subtotal.get("shop_money"), Mapping):
+            code = subtotal["shop_money"].get("currency_code")
+            if isinstance(code, str):
+                return code
+    return None
+
+
+def normalize_return(payload: Mapping[str, Any], topic_status: str | None = None) -> Return:
+    """A returns/* body; status comes from the payload, else from what the topic means."""
+    data = _mapping(payload, "return")
+    raw_status = _opt_str(data, "status", "return") or topic_status
+    try:
+        status = ReturnStatus(str(raw_status).lower())
+    except ValueError:
+        raise NormalizeError(f"return.status: unknown return status {raw_status!r}") from None
+    order = data.get("order")
+    order_id = _id(_mapping(order, "return.order"), "id", "return.order") if order is not None else None
+    lines = []
+    for i, raw in enumerate(data.get("return_line_items") or ()):
+        where = f"return.return_line_items[{i}]"
+        line = _mapping(raw, where)
+        fli = _mapping(line.get("fulfillment_line_item"), f"{where}.fulfillment_line_item")
+        item = _mapping(fli.get("line_item"), f"{where}.fulfillment_line_item.line_item")
+        lines.append(ReturnLine(
+            line_item_id=_id(item, "id", f"{where}.fulfillment_line_item.line_item"),
+            quantity=_quantity(line, where),
+            reason=_opt_str(line, "return_reason", where),
+            note=_opt_str(line, "return_reason_note", where) or _opt_str(line, "customer_note", where),
+        ))
+    return Return(external_id=_id(data, "id", "return"), order_external_id=order_id, status=status,
+                  name=_opt_str(data, "name", "return"), lines=tuple(lines))

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import requests
 
 SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
-# What the app reads and writes: orders and fulfillments for tracking, returns and customers for later issues.
-SCOPES = ("read_orders", "read_fulfillments", "write_fulfillments", "read_merchant_managed_fulfillment_orders",
+# What the app reads and writes: orders (refunds are an order write), fulfillments for tracking, returns, customers.
+SCOPES = ("write_orders", "read_fulfillments", "write_fulfillments", "read_merchant_managed_fulfillment_orders",
           "read_returns", "write_returns", "read_customers")
 MAX_AGE = timedelta(hours=24)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.base import RefundRequest, RefundResult
 from connectors.model import Money
-from connectors.shopify.admin import AdminApiError, ShopifyAdminClient
+from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
 
 EXISTING_REFUNDS = """
 query Refunds($id: ID!) {
@@ -36,10 +36,6 @@ mutation Refund($input: RefundInput!) {
 """
 
 
-def _gid(kind: str, external_id: str) -> str:
-    return external_id if external_id.startswith("gid://") else f"gid://shopify/{kind}/{external_id}"
-
-
 def _money(value: Any) -> Money:
     shop_money = value["shopMoney"]
     return Money(Decimal(str(shop_money["amount"])), shop_money["currencyCode"])
@@ -51,7 +47,7 @@ def marker(key: str) -> str:
 
 
 def create_refund(client: ShopifyAdminClient, request: RefundRequest) -> RefundResult:
-    order_gid = _gid("Order", request.order_external_id)
+    order_gid = gid("Order", request.order_external_id)
     existing = client.graphql(EXISTING_REFUNDS, {"id": order_gid})["order"]
     if existing is None:
         raise AdminApiError(f"order {request.order_external_id} not found")
@@ -59,7 +55,7 @@ def create_refund(client: ShopifyAdminClient, request: RefundRequest) -> RefundR
         if marker(request.idempotency_key) in (refund.get("note") or ""):
             return RefundResult(refund["id"], _money(refund["totalRefundedSet"]), already_done=True)
     restock = "RETURN" if request.restock else "NO_RESTOCK"
-    lines = [{"lineItemId": _gid("LineItem", item), "quantity": qty, "restockType": restock}
+    lines = [{"lineItemId": gid("LineItem", item), "quantity": qty, "restockType": restock}
              for item, qty in request.lines]
     suggested = client.graphql(SUGGESTED_REFUND, {"id": order_gid, "lines": lines})["order"]["suggestedRefund"]
     transactions = []

@@ -39,7 +39,7 @@ def start_install(app: Any, client: Any) -> str:
     assert url.path == "/admin/oauth/authorize"
     assert query["client_id"] == ["test-key"]
     assert query["redirect_uri"] == ["http://shop.test/shopify/callback"]
-    assert "read_orders" in query["scope"][0].split(",")
+    assert {"write_orders", "write_returns"} <= set(query["scope"][0].split(","))
     return query["state"][0]
 
 
@@ -125,10 +125,11 @@ def test_after_install_subscribes_webhooks_once_through_a_throttled_api(app: Any
     created = after_install(shop.id)
     assert "ORDERS_CREATE" not in created  # already subscribed to our URI
     assert set(created) == {"ORDERS_UPDATED", "ORDERS_CANCELLED", "FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE",
-                            "APP_UNINSTALLED"}
+                            "REFUNDS_CREATE", "RETURNS_REQUEST", "RETURNS_APPROVE", "RETURNS_DECLINE",
+                            "RETURNS_CANCEL", "RETURNS_CLOSE", "RETURNS_REOPEN", "APP_UNINSTALLED"}
     assert after_install(shop.id) == []  # a re-run subscribes nothing twice
     ours = [s for s in fake_shopify.subscriptions if s["uri"] == "http://shop.test/webhooks/shopify"]
-    assert len(ours) == 6
+    assert len(ours) == 13
 
 
 def test_an_expiring_token_is_refreshed_before_use(app: Any, db: Any, client: Any,

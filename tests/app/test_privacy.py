@@ -113,3 +113,22 @@ def test_malformed_privacy_payload_is_kept_as_failed(db: Any, shop: Any, post_sh
     run_pending()
     event = db.session.scalar(select(WebhookEvent))
     assert event.status == "failed" and "customer" in event.error
+
+
+def test_returns_and_refunds_are_exported_and_the_shoppers_words_redacted(db: Any, shop: Any,
+                                                                          post_shopify: Any) -> None:
+    from app.models import Return
+
+    story(post_shopify)
+    post_shopify("returns/request", load_fixture("shopify", "returns_request.json"), "t1")
+    post_shopify("refunds/create", load_fixture("shopify", "refunds_create.json"), "f1")
+    post_shopify("customers/data_request", load_fixture("shopify", "customers_data_request.json"), "d1")
+    run_pending()
+    (order,) = db.session.scalar(select(DataRequest)).export["orders"]
+    assert order["refunds"] == [{"amount": "29.9500", "currency": "EUR", "at": "2026-11-12T15:20:41+00:00"}]
+    assert order["returns"][0]["lines"][0]["note"] == "Me queda pequeña, ¿puedo cambiarla por una L?"
+    post_shopify("customers/redact", load_fixture("shopify", "customers_redact.json"), "r1")
+    run_pending()
+    db.session.expire_all()
+    (line,) = db.session.scalar(select(Return)).lines
+    assert line == {"line_item_id": "15678901234567891", "quantity": 1, "reason": "size_too_small", "note": None}

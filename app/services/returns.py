@@ -1,0 +1,40 @@
+"""Returns as the platform reports them, kept in step without ever going back to an earlier state."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order, Return, Shop
+from connectors import model
+
+RS = model.ReturnStatus
+# How far along a return is; news of an earlier stage never overwrites a later one (webhooks arrive out of order).
+STAGE = {RS.REQUESTED: 0, RS.OPEN: 1, RS.DECLINED: 2, RS.CANCELED: 2, RS.CLOSED: 2}
+
+
+def apply_platform_return(shop: Shop, order: Order, ret: model.Return, reopened: bool = False) -> Return:
+    """Insert or advance the return; only a reopen takes a closed return back to open."""
+    row = db.session.scalar(
+        select(Return).where(Return.shop_id == shop.id, Return.external_id == ret.external_id).with_for_update()
+    )
+    now = datetime.now(UTC)
+    if row is None:
+        row = Return(shop_id=shop.id, order_id=order.id, external_id=ret.external_id, name=ret.name,
+                     platform_status=ret.status.value, lines=[asdict(line) for line in ret.lines],
+                     created_at=now, updated_at=now)
+        db.session.add(row)
+        db.session.flush()
+        return row
+    old = RS(row.platform_status) if row.platform_status else None
+    moves = old is None or STAGE[ret.status] > STAGE[old] or (reopened and old == RS.CLOSED and ret.status == RS.OPEN)
+    if moves:
+        row.platform_status = ret.status.value
+    if ret.lines and not row.lines:
+        row.lines = [asdict(line) for line in ret.lines]
+    row.name = row.name or ret.name
+    row.updated_at = now
+    return row
