@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import jwt
+from shopify import session_token as shopify_session_token
 
 from connectors.shopify.oauth import SHOP_DOMAIN, OAuthError
-
-LEEWAY_SECONDS = 10  # clocks differ a little between Shopify and us
 
 
 @dataclass(frozen=True)
@@ -20,19 +19,22 @@ class SessionToken:
 
 
 def verify_session_token(token: str, api_key: str, secret: str) -> SessionToken:
-    """HS256 with the app secret, aud = our client id, exp/nbf checked, iss and dest on the same shop."""
+    """Shopify's own check (HS256, aud, nbf/exp with leeway, iss and dest on one shop), plus: exp is required."""
     if not token or not api_key or not secret:
         raise OAuthError("missing session token")
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=api_key, leeway=LEEWAY_SECONDS,
-                            options={"require": ["exp", "nbf", "iss", "dest", "aud"]})
-    except jwt.ExpiredSignatureError:
-        raise OAuthError("session token expired") from None
-    except jwt.PyJWTError as exc:
+        claims = shopify_session_token.decode_from_header(f"Bearer {token}", api_key, secret)
+    except shopify_session_token.SessionTokenError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, jwt.ExpiredSignatureError):
+            raise OAuthError("session token expired") from None
+        if isinstance(exc, shopify_session_token.MismatchedHostsError | shopify_session_token.InvalidIssuerError):
+            raise OAuthError("session token shop does not match its issuer") from None
         raise OAuthError(f"invalid session token: {exc}") from None
-    dest = urlsplit(str(claims["dest"])).hostname or ""
-    iss = urlsplit(str(claims["iss"])).hostname or ""
-    if not SHOP_DOMAIN.match(dest) or dest != iss:
+    if "exp" not in claims:  # Shopify always sets one; a token without it would never expire
+        raise OAuthError("invalid session token: it has no expiry")
+    dest = (urlsplit(str(claims["dest"])).hostname or "").lower()
+    if not SHOP_DOMAIN.match(dest):
         raise OAuthError("session token shop does not match its issuer")
     sub = claims.get("sub")
-    return SessionToken(dest.lower(), str(sub) if sub is not None else None, token)
+    return SessionToken(dest, str(sub) if sub is not None else None, token)

@@ -22,6 +22,12 @@ def session_token(app: Any, shop: str = SHOP, **overrides: Any) -> str:
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+def without(app: Any, claim: str) -> str:
+    claims = jwt.decode(session_token(app), options={"verify_signature": False})
+    del claims[claim]
+    return jwt.encode(claims, app.config["SHOPIFY_API_SECRET"], algorithm="HS256")
+
+
 def test_first_open_inside_shopify_installs_by_token_exchange(app: Any, db: Any, client: Any,
                                                              fake_shopify: FakeShopify) -> None:
     resp = client.get("/shopify/install", query_string={"shop": SHOP, "embedded": "1",
@@ -50,6 +56,8 @@ def test_bad_session_tokens_are_refused_and_change_nothing(app: Any, db: Any, cl
         "shop mismatch": session_token(app, dest="https://otra.myshopify.com"),
         "not a shop": session_token(app, shop="evil.com"),
         "garbage": "not.a.jwt",
+        "no expiry": without(app, "exp"),
+        "no session id": without(app, "sid"),
     }
     for name, token in bad.items():
         resp = client.get("/shopify/install", query_string={"shop": SHOP, "id_token": token})
@@ -57,6 +65,9 @@ def test_bad_session_tokens_are_refused_and_change_nothing(app: Any, db: Any, cl
         api = client.get("/api/v1/shop", headers={"Authorization": f"Bearer {token}"})
         assert api.status_code == 401, name
         assert "error" in api.get_json()
+        if name in ("expired", "shop mismatch", "no expiry"):
+            assert {"expired": "session token expired", "shop mismatch": "does not match its issuer",
+                    "no expiry": "it has no expiry"}[name] in api.get_json()["error"], name
     assert fake_shopify.requests == [] and db.session.scalar(select(Shop)) is None
 
 
