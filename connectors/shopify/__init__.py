@@ -63,7 +63,8 @@ class ShopifyConnector:
     def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
         if not signature or not secret:
             return False
-        return hmac.compare_digest(sign_webhook(body, secret), signature.strip())
+        # Bytes: a header with non-ASCII junk is a mismatch, not a TypeError (and a 500).
+        return hmac.compare_digest(sign_webhook(body, secret).encode(), signature.strip().encode("utf-8", "replace"))
 
     def normalize_webhook(self, topic: str, payload: Mapping[str, Any]) -> Change:
         if topic in ORDER_TOPICS:

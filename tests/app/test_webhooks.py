@@ -40,6 +40,12 @@ def test_wrong_signature_is_401_and_stores_nothing(db: Any, shop: Any, post_shop
     assert count_events(db) == 0
 
 
+def test_non_ascii_signature_is_401_not_a_traceback(db: Any, shop: Any, post_shopify: Any) -> None:
+    body = json.dumps(load_fixture("shopify", "orders_create.json")).encode()
+    resp = post_shopify("orders/create", body, "evt-3", **{"X-Shopify-Hmac-Sha256": "é" * 44})
+    assert resp.status_code == 401 and count_events(db) == 0
+
+
 def test_missing_signature_is_401(db: Any, shop: Any, client: Any) -> None:
     resp = client.post("/webhooks/shopify", data=b"{}", headers={
         "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": "tienda-test.myshopify.com",
