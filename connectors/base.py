@@ -96,9 +96,11 @@ Change = (OrderChange | ShipmentChange | OrderDeleted | RefundChange | ReturnCha
 class ShopAccess:
     """What a connector needs to call one shop's API (credentials already decrypted and fresh)."""
 
-    domain: str
-    access_token: str
+    domain: str  # Shopify: the myshopify.com domain; WooCommerce: the store's URL
+    access_token: str  # Shopify: the Admin API token; WooCommerce: the consumer key
     base_url: str | None = None  # None: the platform's real address; tests point it at a local fake
+    secret: str | None = None  # WooCommerce: the consumer secret
+    allow_insecure: bool = False  # WooCommerce in development: http:// and private addresses allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +173,9 @@ class Connector(Protocol):
         """Turn one webhook payload into a change of the common model."""
         ...
 
-    def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
-        """Write tracking onto the platform's shipment (fulfillment)."""
+    def add_tracking(self, access: ShopAccess, order_external_id: str, shipment_external_id: str,
+                     tracking: TrackingUpdate) -> None:
+        """Write tracking onto the platform's shipment (fulfillment) of that order."""
         ...
 
     def create_refund(self, access: ShopAccess, request: RefundRequest) -> RefundResult:
@@ -221,5 +224,7 @@ def platforms() -> list[str]:
 
 def _load_builtin() -> None:
     from connectors.shopify import ShopifyConnector
+    from connectors.woocommerce import WooCommerceConnector
 
     register("shopify", ShopifyConnector)
+    register("woocommerce", WooCommerceConnector)

@@ -28,7 +28,7 @@ from app.services import ingest
 from connectors.shopify import sign_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
-pytest_plugins = ["tests.fake_shopify"]  # the local fake Shopify Admin API and its fixture
+pytest_plugins = ["tests.fake_shopify", "tests.fake_woocommerce"]  # local fake platform APIs and their fixtures
 
 
 def load_fixture(platform: str, name: str) -> dict[str, Any]:

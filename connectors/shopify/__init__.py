@@ -97,7 +97,8 @@ class ShopifyConnector:
     def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
         return returns.add_return_shipping(_client(access), return_external_id, shipping)
 
-    def add_tracking(self, access: ShopAccess, shipment_external_id: str, tracking: TrackingUpdate) -> None:
+    def add_tracking(self, access: ShopAccess, order_external_id: str, shipment_external_id: str,
+                     tracking: TrackingUpdate) -> None:
         update_tracking(_client(access), shipment_external_id, tracking.number, tracking.carrier, tracking.url,
                         tracking.notify_customer)
 

@@ -18,7 +18,7 @@ def access(app: Any) -> ShopAccess:
 
 def test_add_tracking_to_a_fulfillment(app: Any, fake_shopify: FakeShopify) -> None:
     fake_shopify.throttle_next = 0
-    get_connector("shopify").add_tracking(access(app), "4812345678901234567",
+    get_connector("shopify").add_tracking(access(app), "6102938475610293847", "4812345678901234567",
                                           TrackingUpdate("1Z999AA10123456784", "UPS", "https://www.ups.com/track"))
     (sent,) = fake_shopify.tracking_updates
     assert sent["fulfillmentId"] == "gid://shopify/Fulfillment/4812345678901234567"
