@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Shop
+from app.queue import RETRY, queue
 from app.services.shops import ShopError, create_shop
 
 
@@ -29,9 +30,14 @@ def shops() -> None:
 @click.argument("platform", type=click.Choice(["shopify", "woocommerce"]))
 @click.argument("domain")
 @click.option("--name", help="Store name shown to shoppers (default: from the domain).")
+@click.option("--consumer-key", help="WooCommerce REST API key (ck_...): connects the store now.")
+@click.option("--consumer-secret", help="WooCommerce REST API secret (cs_...), with --consumer-key.")
 @with_appcontext
-def shops_create(platform: str, domain: str, name: str | None) -> None:
+def shops_create(platform: str, domain: str, name: str | None, consumer_key: str | None,
+                 consumer_secret: str | None) -> None:
     """Register a shop; prints its id (and, for WooCommerce, its webhook secret)."""
+    if (consumer_key or consumer_secret) and (platform != "woocommerce" or not (consumer_key and consumer_secret)):
+        raise click.ClickException("--consumer-key and --consumer-secret go together, for WooCommerce only")
     try:
         created = create_shop(platform, domain, name)
     except ShopError as exc:
@@ -40,6 +46,14 @@ def shops_create(platform: str, domain: str, name: str | None) -> None:
     click.echo(f"domain: {created.shop.domain}")
     if created.webhook_secret:
         click.echo(f"webhook_secret: {created.webhook_secret}")
+    if consumer_key and consumer_secret:
+        from app.services.woocommerce import Credentials, save_credentials
+
+        save_credentials(created.shop.domain, Credentials(consumer_key, consumer_secret))
+        db.session.commit()
+        queue().enqueue("jobs.woocommerce.after_connect", created.shop.id, retry=RETRY,
+                        description=f"connect {created.shop.domain}")
+        click.echo("connected: webhooks and the backfill start in the worker")
 
 
 @shops.command("list")

@@ -80,6 +80,8 @@ class Config:
             "APP_URL": (env.get("APP_URL") or "http://127.0.0.1:5000").rstrip("/"),
             # Where Shopify's OAuth endpoints live; None means https://<shop>. Tests point it at a local fake.
             "SHOPIFY_BASE_URL": None,
+            # WooCommerce stores on http:// or private addresses (a local WordPress); never in production.
+            "WOOCOMMERCE_ALLOW_INSECURE": env.get("WOOCOMMERCE_ALLOW_INSECURE") == "1",
             # Shows the local outbox at /admin/outbox; `make run` turns it on.
             "DEV_ADMIN": env.get("POSTVENTA_DEV_ADMIN") == "1",
             "MAX_CONTENT_LENGTH": ONE_MIB,

@@ -40,8 +40,8 @@ def dispatch_once(app: Flask) -> Dispatched:
         while ids := outbox.claim_due(app.config["MAIL_BATCH_SIZE"], now):
             q.enqueue("jobs.mail.send_messages", ids, retry=RETRY, description=f"messages {ids[0]}..{ids[-1]}")
             messages += 1
-        for shop_id in shops_due_for_reconciliation(app, now):
-            q.enqueue("jobs.shopify.reconcile", shop_id, description=f"reconcile shop {shop_id}")
+        for shop_id, platform in shops_due_for_reconciliation(app, now):
+            q.enqueue(f"jobs.{platform}.reconcile", shop_id, description=f"reconcile shop {shop_id}")
         db.session.remove()
     return Dispatched(events, messages)
 
@@ -60,16 +60,18 @@ def run_forever(app: Flask, parent_pid: int | None = None) -> None:
             time.sleep(interval)
 
 
-def shops_due_for_reconciliation(app: Flask, now: datetime) -> list[int]:
-    """Installed Shopify shops whose last re-read was handed out more than the interval ago (claimed in SQL)."""
+def shops_due_for_reconciliation(app: Flask, now: datetime) -> list[tuple[int, str]]:
+    """Connected shops whose last re-read was handed out more than the interval ago (claimed in SQL)."""
     due = now - timedelta(seconds=app.config["RECONCILE_INTERVAL_SECONDS"])
-    ids = list(db.session.scalars(
-        select(Shop.id)
-        .where(Shop.platform == "shopify", Shop.access_token_enc.is_not(None), Shop.uninstalled_at.is_(None))
+    connected = ((Shop.platform == "shopify") & Shop.access_token_enc.is_not(None)) | (
+        (Shop.platform == "woocommerce") & Shop.credentials_enc.is_not(None))
+    rows = [(r.id, r.platform) for r in db.session.execute(
+        select(Shop.id, Shop.platform)
+        .where(connected, Shop.uninstalled_at.is_(None))
         .where((Shop.reconcile_enqueued_at.is_(None)) | (Shop.reconcile_enqueued_at < due))
         .with_for_update(skip_locked=True)
-    ))
-    if ids:
-        db.session.execute(update(Shop).where(Shop.id.in_(ids)).values(reconcile_enqueued_at=now))
+    )]
+    if rows:
+        db.session.execute(update(Shop).where(Shop.id.in_([r[0] for r in rows])).values(reconcile_enqueued_at=now))
     db.session.commit()
-    return ids
+    return rows

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.proxy import bp as proxy
     from app.blueprints.shopper import bp as shopper
     from app.blueprints.webhooks import bp as webhooks
+    from app.blueprints.woocommerce import bp as woocommerce
 
-    for bp in (webhooks, install, embedded, shopper, proxy, admin, health):
+    for bp in (webhooks, install, woocommerce, embedded, shopper, proxy, admin, health):
         app.register_blueprint(bp)

@@ -5,15 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from functools import lru_cache
 
 import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from app.crypto import decrypt
+from app.extensions import db
+from app.models import Shop
 from app.services.group_commit import StoreTimeout
 from app.services.ingest import Stored, store_event
 from connectors.base import get_connector
 from connectors.shopify import COMPLIANCE_TOPICS
+from connectors.woocommerce import event_key, is_ping
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -58,3 +64,57 @@ def shopify() -> tuple[Response, int]:
     if stored is Stored.UNKNOWN_SHOP:
         return _error(404, f"unknown shop: {domain[:255]}")
     return jsonify(status=stored.value), 200
+
+
+@bp.post("/webhooks/woocommerce/<shop_ref>")
+def woocommerce(shop_ref: str) -> tuple[Response, int]:
+    """A store's webhook delivery (or its unsigned activation ping); `shop_ref` is the id `shops create` printed."""
+    body = request.get_data(cache=False)
+    shop = _woo_shop(shop_ref)
+    if shop is None or shop.webhook_secret_enc is None:
+        return _error(404, f"unknown WooCommerce shop: {shop_ref[:100]}")
+    signature = request.headers.get("X-WC-Webhook-Signature")
+    if not signature and is_ping(request.content_type, body) is not None:
+        # WooCommerce activates a new webhook only if this unsigned ping gets a 200; nothing to store.
+        return jsonify(status="pong"), 200
+    connector = get_connector("woocommerce")
+    if not connector.verify_webhook(body, signature, _secret(shop.webhook_secret_enc)):
+        return _error(401, "invalid or missing X-WC-Webhook-Signature")
+    topic = request.headers.get("X-WC-Webhook-Topic", "").strip().lower()
+    if not topic:
+        return _error(400, "missing X-WC-Webhook-Topic header")
+    if topic not in connector.topics:
+        return _error(400, f"unsupported topic: {topic[:100]}")
+    try:
+        text = body.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "body is not valid JSON")
+    if not isinstance(payload, dict):
+        return _error(400, "body must be a JSON object")
+    event_id = event_key(topic, payload, body, request.headers.get("X-WC-Webhook-Delivery-ID"))
+    try:
+        stored = store_event("woocommerce", shop.domain, event_id, topic, text)
+    except (DBAPIError, psycopg.Error, StoreTimeout):
+        log.exception("webhook %s from %s not stored", event_id, shop.domain)
+        # WooCommerce will not retry; reconciliation re-reads the order, so it is late, not lost.
+        return _error(503, "the webhook could not be stored right now")
+    if stored is Stored.UNKNOWN_SHOP:
+        return _error(404, f"unknown WooCommerce shop: {shop_ref[:100]}")
+    return jsonify(status=stored.value), 200
+
+
+def _woo_shop(ref: str) -> Shop | None:
+    """By id (what `shops create` prints and our webhooks use), or by the store's address for hand-made webhooks."""
+    if ref.isdigit() and len(ref) < 19:
+        shop = db.session.get(Shop, int(ref))
+        return shop if shop is not None and shop.platform == "woocommerce" else None
+    host = ref.strip().lower()
+    return db.session.scalar(select(Shop).where(
+        Shop.platform == "woocommerce", Shop.domain.in_([f"https://{host}", f"http://{host}"])))
+
+
+@lru_cache(maxsize=1024)
+def _secret(encrypted: str) -> str:
+    """Decrypting once per secret keeps Fernet off the hot path (a changed secret is a new cache key)."""
+    return decrypt(encrypted)

@@ -55,34 +55,42 @@ def run(backfill_id: int, on_page: Callable[[Backfill], None] | None = None) -> 
         raise LookupError(f"no backfill {backfill_id}")
     shop = db.session.get(Shop, backfill.shop_id)
     assert shop is not None  # the foreign key guarantees it
-    search = f"created_at:>={backfill.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
     try:
-        if backfill.total is None:
-            counted = _client(shop).graphql(ORDERS_COUNT_QUERY, {"query": search})
-            backfill.total = int((counted.get("ordersCount") or {}).get("count") or 0)
-            db.session.commit()
-        while backfill.status == "running":
-            page = order_page(shop, search, backfill.cursor)
-            for node in page["nodes"]:
-                try:
-                    upsert_order(shop, normalize_graphql_order(node), notify=False)
-                except NormalizeError as exc:  # one odd order must not stop the import
-                    log.warning("backfill %s: order skipped: %s", backfill.id, exc)
-                    backfill.skipped += 1
-                    continue
-                backfill.orders += 1
-            backfill.pages += 1
-            backfill.cursor = page["pageInfo"]["endCursor"] or backfill.cursor
-            backfill.updated_at = datetime.now(UTC)
-            backfill.error = None
-            if not page["pageInfo"]["hasNextPage"]:
-                backfill.status, backfill.finished_at = "done", datetime.now(UTC)
-            db.session.commit()
-            if on_page is not None:
-                on_page(backfill)
+        if shop.platform == "woocommerce":
+            from app.services import woocommerce
+
+            return woocommerce.run_backfill(backfill, on_page)
+        return _run_shopify(shop, backfill, on_page)
     except Exception as exc:  # kept on the row for the admin, then raised for RQ's retry
         db.session.rollback()
         backfill.error = f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
         raise
+
+
+def _run_shopify(shop: Shop, backfill: Backfill, on_page: Callable[[Backfill], None] | None) -> Backfill:
+    search = f"created_at:>={backfill.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    if backfill.total is None:
+        counted = _client(shop).graphql(ORDERS_COUNT_QUERY, {"query": search})
+        backfill.total = int((counted.get("ordersCount") or {}).get("count") or 0)
+        db.session.commit()
+    while backfill.status == "running":
+        page = order_page(shop, search, backfill.cursor)
+        for node in page["nodes"]:
+            try:
+                upsert_order(shop, normalize_graphql_order(node), notify=False)
+            except NormalizeError as exc:  # one odd order must not stop the import
+                log.warning("backfill %s: order skipped: %s", backfill.id, exc)
+                backfill.skipped += 1
+                continue
+            backfill.orders += 1
+        backfill.pages += 1
+        backfill.cursor = page["pageInfo"]["endCursor"] or backfill.cursor
+        backfill.updated_at = datetime.now(UTC)
+        backfill.error = None
+        if not page["pageInfo"]["hasNextPage"]:
+            backfill.status, backfill.finished_at = "done", datetime.now(UTC)
+        db.session.commit()
+        if on_page is not None:
+            on_page(backfill)
     return backfill

@@ -53,7 +53,10 @@ def apply_change(shop: Shop, change: Change) -> Order:
 
 def delete_order(order: Order) -> None:
     """The store deleted the order: keep what we know, tell the shopper nothing more about it."""
-    order.cancelled_at = order.cancelled_at or datetime.now(UTC)
+    now = datetime.now(UTC)
+    order.cancelled_at = order.cancelled_at or now
+    # Trashing changes the order now: a late webhook from before the deletion must not bring it back.
+    order.platform_updated_at = max(order.platform_updated_at, now)
     db.session.execute(update(Message).where(Message.order_id == order.id, Message.status == "queued")
                        .values(status="cancelled").execution_options(synchronize_session=False))
 

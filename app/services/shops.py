@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from app.crypto import encrypt
 from app.extensions import db
 from app.models import Shop
+from connectors.woocommerce.urls import StoreUrlError, normalize_store_url
 
 SHOPIFY_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -35,12 +35,10 @@ def normalize_domain(platform: str, raw: str) -> str:
             raise ShopError(f"not a Shopify shop domain (want name.myshopify.com): {raw!r}")
         return value
     if platform == "woocommerce":
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ShopError(f"not a store URL: {raw!r}")
-        port = f":{parts.port}" if parts.port else ""
-        path = parts.path.rstrip("/")
-        return f"{parts.scheme}://{parts.hostname.lower()}{port}{path}"
+        try:
+            return normalize_store_url(value)  # the operator's own choice: no public-address check here
+        except StoreUrlError as exc:
+            raise ShopError(f"not a store URL: {exc}") from None
     raise ShopError(f"unknown platform {platform!r} (want shopify or woocommerce)")
 
 
@@ -58,6 +56,7 @@ def create_shop(platform: str, raw_domain: str, name: str | None = None) -> Crea
         name=label,
         settings={},
         webhook_secret_enc=encrypt(secret) if secret else None,
+        store_url=domain if platform == "woocommerce" else None,
     )
     db.session.add(shop)
     db.session.commit()

@@ -46,10 +46,10 @@ def test_missed_webhooks_are_recovered_and_announced_once(app: Any, db: Any, fak
 def test_dispatcher_hands_out_reconciliation_once_per_interval(app: Any, db: Any) -> None:
     shop = installed(db)
     now = datetime.now(UTC)
-    assert shops_due_for_reconciliation(app, now) == [shop.id]
+    assert shops_due_for_reconciliation(app, now) == [(shop.id, "shopify")]
     assert shops_due_for_reconciliation(app, now + timedelta(minutes=1)) == []
     later = now + timedelta(seconds=app.config["RECONCILE_INTERVAL_SECONDS"] + 1)
-    assert shops_due_for_reconciliation(app, later) == [shop.id]
+    assert shops_due_for_reconciliation(app, later) == [(shop.id, "shopify")]
     shop.uninstalled_at = later
     db.session.commit()
     assert shops_due_for_reconciliation(app, later + timedelta(days=1)) == []
