@@ -24,9 +24,9 @@ run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	@echo "Starting the worker and the web server on http://$(HOST):$(PORT) (Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
-	POSTVENTA_DEV_ADMIN=1 $(FLASK) worker & \
+	POSTVENTA_DEV_ADMIN=1 WOOCOMMERCE_ALLOW_INSECURE=1 $(FLASK) worker & \
 	POSTVENTA_DEV_ADMIN=1 $(FLASK) demo --wait 20 --app-url http://$(HOST):$(PORT); \
-	POSTVENTA_DEV_ADMIN=1 APP_URL=$${APP_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	POSTVENTA_DEV_ADMIN=1 WOOCOMMERCE_ALLOW_INSECURE=1 APP_URL=$${APP_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -104,15 +104,20 @@ def demo(url: str | None, wait: float, app_url: str | None) -> None:
 @click.option("--days", default=60, show_default=True, help="How far back to import orders.")
 @with_appcontext
 def backfill(shop: str, days: int) -> None:
-    """Import (or resume) a Shopify shop's recent orders, with a progress bar; emails nobody."""
+    """Import (or resume) a shop's recent orders, with a progress bar; emails nobody. SHOP: its id or domain."""
     from app.services import backfill as service
     from app.services.installs import NotInstalled
+    from app.services.woocommerce import ConnectError
     from connectors.shopify.admin import AdminApiError
+    from connectors.woocommerce.client import WooApiError
+    from connectors.woocommerce.urls import StoreUrlError
 
-    row = db.session.scalar(select(Shop).where(Shop.platform == "shopify", (Shop.domain == shop.lower())
-                                               | (Shop.id == (int(shop) if shop.isdigit() else -1))))
+    wanted = shop.strip().lower().rstrip("/")
+    row = db.session.scalar(select(Shop).where(
+        (Shop.domain == wanted) | (Shop.domain == f"https://{wanted}")
+        | (Shop.id == (int(wanted) if wanted.isdigit() and len(wanted) < 19 else -1))))
     if row is None:
-        raise click.ClickException(f"no Shopify shop {shop!r} (see `flask --app wsgi shops list`)")
+        raise click.ClickException(f"no shop {shop!r} (see `flask --app wsgi shops list`)")
     run = service.start(row, days)
     click.echo(f"backfill {run.id} of {row.domain}: orders created since {run.since:%Y-%m-%d}"
                + (f", resuming after {run.orders} orders" if run.orders else ""))
@@ -131,6 +136,6 @@ def backfill(shop: str, days: int) -> None:
 
         try:
             done = service.run(run.id, on_page)
-        except (NotInstalled, AdminApiError, OSError) as exc:
+        except (NotInstalled, AdminApiError, ConnectError, WooApiError, StoreUrlError, OSError) as exc:
             raise click.ClickException(f"backfill stopped (run it again to resume): {exc}") from None
     click.echo(f"done: {done.orders} orders in {done.pages} pages, {done.skipped} skipped")

@@ -195,6 +195,9 @@ class FakeWooCommerce:
         self.approve = True
         self.require_https_callback = False
         self.callbacks: list[dict[str, Any]] = []
+        # WooCommerce 10's own order fulfillments (off by default, as in WooCommerce): order id -> objects
+        self.core_fulfillments = False
+        self.fulfillments: dict[int, list[dict[str, Any]]] = {}
         self.deliver_pings = False  # POST the creation ping to delivery_url (only for loopback receivers)
         self.pings: list[dict[str, Any]] = []
         self._next_id = 5000
@@ -336,6 +339,8 @@ class FakeWooCommerce:
                 "GET": self.get_webhook, "POST": self.update_webhook, "PUT": self.update_webhook,
                 "PATCH": self.update_webhook, "DELETE": self.delete_webhook}),
         ]
+        if self.core_fulfillments:
+            routes.append(("wc/v3", r"orders/(?P<order_id>\d+)/fulfillments", {"GET": self.list_fulfillments}))
         plugins = (("wc-shipment-tracking/v3", self.shipment_tracking), ("wc-ast/v3", self.ast))
         for namespace, installed in plugins:
             if installed:
@@ -627,6 +632,11 @@ class FakeWooCommerce:
             hook["status"] = "disabled"
 
     # -- shipment tracking plugins ----------------------------------------------------------------------
+
+    def list_fulfillments(self, order_id: str, **_: Any) -> Response:
+        if self._order(order_id) is None:
+            return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+        return _json(self.fulfillments.get(int(order_id), []))
 
     def list_trackings(self, order_id: str, **_: Any) -> Response:
         if self._order(order_id) is None:

@@ -211,3 +211,24 @@ def test_lookup_form_in_spanish(page: Page, server: str, delivered_order: int) -
     page.get_by_role("button", name="Buscar mi pedido").click()
     expect(page.get_by_role("alert")).to_have_text(
         "No encontramos ningún pedido con ese número y ese correo electrónico.")
+
+
+def test_connect_woocommerce_in_a_browser(page: Page, server: str, app: Flask, db: Any,
+                                          fake_woocommerce: Any) -> None:
+    """The merchant types the store address, approves on the store, and lands back on 'connected' (Spanish)."""
+    before = app.config["APP_URL"], app.config["WOOCOMMERCE_ALLOW_INSECURE"]
+    app.config.update(APP_URL=server)
+    try:
+        page.goto(server + "/woocommerce/connect?lang=es")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Conectar WooCommerce")
+        page.get_by_label("Dirección de la tienda").fill("http://10.0.0.7")
+        page.get_by_role("button", name="Conectar").click()
+        expect(page.get_by_role("alert")).to_contain_text("https://")  # refused, with the reason
+        app.config.update(WOOCOMMERCE_ALLOW_INSECURE=True)  # the fake store lives on loopback
+        page.get_by_label("Dirección de la tienda").fill(fake_woocommerce.url)
+        page.get_by_role("button", name="Conectar").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Postventa está conectado")
+        expect(page.locator("main")).to_contain_text(f"{fake_woocommerce.url} está conectada")
+        assert fake_woocommerce.callbacks[0]["status"] == 200
+    finally:
+        app.config.update(APP_URL=before[0], WOOCOMMERCE_ALLOW_INSECURE=before[1])

@@ -33,7 +33,7 @@ def connect() -> Response | tuple[str, int]:
     secret = request.form.get("consumer_secret", "").strip()
     try:
         if not key and not secret:
-            return redirect(woocommerce.start_connection(store_url), 302)
+            return redirect(woocommerce.start_connection(store_url, request.args.get("lang")), 302)
         shop = woocommerce.connect_with_keys(store_url, key, secret)
     except (StoreUrlError, woocommerce.ConnectError) as exc:
         return _form(str(exc), 400, store_url=store_url)

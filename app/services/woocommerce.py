@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from app.crypto import decrypt, encrypt
 from app.extensions import db
+from app.i18n import LANGUAGES
 from app.models import Backfill, Shop, WooConnection
 from app.services.orders import upsert_order
 from connectors.base import NormalizeError
 from connectors.woocommerce.client import WooClient
-from connectors.woocommerce.normalize import normalize_order
+from connectors.woocommerce.normalize import FULFILLMENTS_KEY, TRACKING_META_KEY, normalize_order
 from connectors.woocommerce.urls import check_store_url
 
 log = logging.getLogger(__name__)
@@ -56,18 +57,19 @@ def webhook_url(shop: Shop) -> str:
     return f"{current_app.config['APP_URL']}/webhooks/woocommerce/{shop.id}"
 
 
-def start_connection(raw_url: str) -> str:
+def start_connection(raw_url: str, lang: str | None = None) -> str:
     """Remember a pending connection under a random user_id; returns the store's key-authorisation URL."""
     store_url = checked_url(raw_url)
     user_id = secrets.token_urlsafe(32)
     db.session.add(WooConnection(user_id=user_id, store_url=store_url))
     db.session.commit()
     app_url = current_app.config["APP_URL"]
+    back = {"lang": lang} if lang in LANGUAGES else {}  # the merchant comes back to the language they chose
     query = urlencode({
         "app_name": "Postventa",
         "scope": "read_write",
         "user_id": user_id,
-        "return_url": f"{app_url}/woocommerce/return?{urlencode({'connection': user_id})}",
+        "return_url": f"{app_url}/woocommerce/return?{urlencode({'connection': user_id, **back})}",
         "callback_url": f"{app_url}/woocommerce/keys",
     })
     return f"{store_url}/wc-auth/v1/authorize?{query}"
@@ -160,6 +162,21 @@ def after_connect(shop: Shop) -> list[dict[str, Any]]:
     return client_for(shop).ensure_webhooks(webhook_url(shop), decrypt(shop.webhook_secret_enc))
 
 
+def with_tracking(client: WooClient, raw: dict[str, Any]) -> dict[str, Any]:
+    """A completed order without tracking in its meta: ask the tracking plugin, then core fulfillments."""
+    if raw.get("status") != "completed" or any(
+            isinstance(m, dict) and m.get("key") == TRACKING_META_KEY for m in raw.get("meta_data") or ()):
+        return raw
+    order_id = str(raw.get("id", ""))
+    if not order_id.isdigit():
+        return raw  # the normaliser says what is wrong with it
+    trackings = client.trackings(order_id)
+    if trackings:
+        return {**raw, "meta_data": [*(raw.get("meta_data") or ()), {"key": TRACKING_META_KEY, "value": trackings}]}
+    fulfillments = client.fulfillments(order_id)
+    return {**raw, FULFILLMENTS_KEY: fulfillments} if fulfillments else raw
+
+
 def run_backfill(backfill: Backfill, on_page: Callable[[Backfill], None] | None = None) -> Backfill:
     """Orders modified since `since`, page by page; the saved cursor is the next page, so a crash resumes."""
     shop = db.session.get(Shop, backfill.shop_id)
@@ -171,7 +188,7 @@ def run_backfill(backfill: Backfill, on_page: Callable[[Backfill], None] | None 
         backfill.total = page.total
         for raw in page.orders:
             try:
-                upsert_order(shop, normalize_order(raw), notify=False)
+                upsert_order(shop, normalize_order(with_tracking(client, raw)), notify=False)
             except NormalizeError as exc:  # one odd order must not stop the import
                 log.warning("backfill %s: order skipped: %s", backfill.id, exc)
                 backfill.skipped += 1
@@ -201,7 +218,7 @@ def reconcile(shop: Shop) -> int:
         page = client.orders_page(page_no, per_page=PAGE_SIZE, modified_after=since)
         for raw in page.orders:
             try:
-                order = normalize_order(raw)
+                order = normalize_order(with_tracking(client, raw))
                 upsert_order(shop, order, notify=shop.installed_at is None or order.updated_at >= shop.installed_at)
             except NormalizeError as exc:
                 log.warning("reconcile %s: order skipped: %s", shop.domain, exc)

@@ -280,6 +280,19 @@ class WooClient:
             return list(body)
         return []
 
+    def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
+        """WooCommerce's own order fulfillments (10.x, when the feature is on); [] where the route does not exist."""
+        if "fulfillments" in self._tracking_missing:
+            return []
+        try:
+            body, _ = self.request(self.wc, "GET", f"orders/{_rest_id(order_id)}/fulfillments")
+        except WooApiError as exc:
+            if exc.code != "rest_no_route":
+                raise
+            self._tracking_missing.add("fulfillments")
+            return []
+        return list(body)
+
     def add_tracking(self, order_id: str, tracking_number: str, provider: str | None, tracking_link: str | None,
                      date_shipped: date | None, *, mark_shipped: bool = False) -> dict[str, Any]:
         """Add a tracking number through the installed plugin; NotSupported when there is none."""

@@ -255,3 +255,58 @@ def test_cli_connects_a_store_with_keys(app: Flask, db: Any, live: str, fake_woo
     half = app.test_cli_runner().invoke(args=["shops", "create", "woocommerce", "https://otra.example",
                                               "--consumer-key", CONSUMER_KEY])
     assert half.exit_code != 0 and "go together" in half.output
+
+
+def test_cli_backfill_pages_through_the_store_and_resumes(app: Flask, db: Any, woo_shop: Shop, smtp: Any,
+                                                          fake_woocommerce: FakeWooCommerce) -> None:
+    from app.models import Backfill
+
+    fake_woocommerce.add_orders(make_orders(250, start=datetime.now(UTC) - timedelta(days=20), step=timedelta(hours=1)))
+    fake_woocommerce.add_orders([wc_order(9001, datetime.now(UTC) - timedelta(days=90))])  # older than 60 days
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["backfill", "https://nadie.example"])
+    assert refused.exit_code != 0 and "no shop" in refused.output
+    # A worker dies after the first page: that page and its cursor are committed, the rest is not.
+    from app.services import backfill as service
+
+    def crash(b: Backfill) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        service.run(service.start(woo_shop).id, crash)
+    assert db.session.scalar(select(Backfill)).cursor == "2"
+    fake_woocommerce.inject("GET", r"/wc/v3/orders$", status=401, body={"code": "woocommerce_rest_cannot_view",
+                            "message": "Sorry, you cannot list resources.", "data": {"status": 401}})
+    failed = runner.invoke(args=["backfill", woo_shop.domain])
+    assert failed.exit_code != 0 and "run it again to resume" in failed.output
+    assert "cannot list resources" in db.session.scalar(select(Backfill)).error
+    done = runner.invoke(args=["backfill", str(woo_shop.id)])
+    assert done.exit_code == 0, done.output
+    assert "resuming after 100 orders" in done.output
+    assert "done: 250 orders in 3 pages, 0 skipped" in done.output
+    assert count(db, Order, Order.shop_id == woo_shop.id) == 250 and smtp.messages == []
+    pages = [c["params"] for c in fake_woocommerce.calls("GET", r"^wc/v3/orders$")]
+    assert {p["per_page"] for p in pages} == {"100"} and pages[-1]["page"] == "3"
+    assert all("modified_after" in p for p in pages)
+
+
+def test_backfill_reads_tracking_from_the_plugin_or_core_fulfillments(
+        app: Flask, db: Any, woo_shop: Shop, fake_woocommerce: FakeWooCommerce) -> None:
+    from app.services import backfill as service
+
+    now = datetime.now(UTC)
+    plugin, core, bare = (wc_order(i, now - timedelta(days=1), status="completed") for i in (3001, 3002, 3003))
+    fake_woocommerce.add_orders([plugin, core, bare])
+    fake_woocommerce.trackings[3001] = [{"tracking_id": "9f1c", "tracking_provider": "correos",
+                                         "tracking_link": "", "tracking_number": "PQ4F6P0703673180128000P",
+                                         "date_shipped": "2026-11-20", "namespace": "wc-shipment-tracking/v3"}]
+    fake_woocommerce.core_fulfillments = True
+    fulfillment = load_fixture("woocommerce", "order_fulfillments.json")[0]
+    fulfillment["meta_data"][0]["value"] = [{"item_id": core["line_items"][0]["id"], "qty": 1}]
+    fake_woocommerce.fulfillments[3002] = [fulfillment]
+    service.run(service.start(woo_shop).id)
+    shipments = {o.external_id: [(s.external_id, s.tracking_number) for s in o.shipments]
+                 for o in db.session.scalars(select(Order))}
+    assert shipments["3001"] == [("9f1c", "PQ4F6P0703673180128000P")]
+    assert shipments["3002"] == [("3002-fulfillment-7", "PQ4F6P0703673180155000K")]
+    assert shipments["3003"] == [("3003-completed", None)]  # still a shipment the merchant can add tracking to
