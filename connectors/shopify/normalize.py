@@ -389,7 +389,8 @@ def normalize_refund(payload: Mapping[str, Any]) -> tuple[str, Refund]:
 
 
 def _first_line_currency(data: Mapping[str, Any]) -> str | None:
-    for line in data.get("refund_line_items") or ():
+    lines = data.get("refund_line_items")
+    for line in lines if isinstance(lines, list) else ():
         subtotal = line.get("subtotal_set") if isinstance(line, Mapping) else None
         if isinstance(subtotal, Mapping) and isinstance(subtotal.get("shop_money"), Mapping):
             code = subtotal["shop_money"].get("currency_code")
@@ -409,7 +410,7 @@ def normalize_return(payload: Mapping[str, Any], topic_status: str | None = None
     order = data.get("order")
     order_id = _id(_mapping(order, "return.order"), "id", "return.order") if order is not None else None
     lines = []
-    for i, raw in enumerate(data.get("return_line_items") or ()):
+    for i, raw in enumerate(_list(data, "return_line_items", "return")):
         where = f"return.return_line_items[{i}]"
         line = _mapping(raw, where)
         fli = _mapping(line.get("fulfillment_line_item"), f"{where}.fulfillment_line_item")

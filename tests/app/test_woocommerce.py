@@ -178,6 +178,8 @@ def test_ping_bad_signature_unknown_shop_and_topic(db: Any, client: Any, woo_sho
     ping = client.post(f"/webhooks/woocommerce/{woo_shop.id}", data="webhook_id=12",
                        content_type="application/x-www-form-urlencoded")
     assert ping.status_code == 200
+    bare = client.post(f"/webhooks/woocommerce/{woo_shop.id}", data=b"webhook_id=12")  # no Content-Type at all
+    assert bare.status_code == 200
     body = load_fixture("woocommerce", "order_created_processing.json")
     assert post_woo(client, woo_shop, "order.created", body, secret="not-the-secret").status_code == 401
     assert post_woo(client, woo_shop, "order.created", body, **{"X-WC-Webhook-Signature": "é"}).status_code == 401

@@ -66,6 +66,7 @@ def test_return_status_missing_falls_back_to_the_topic() -> None:
 
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda p: p.update(status="lost"), "return.status: unknown return status 'lost'"),
+    (lambda p: p.update(return_line_items=5), "return.return_line_items: expected a list, got int"),
     (lambda p: p.pop("id"), "return: missing required 'id'"),
     (lambda p: p["return_line_items"][0].pop("quantity"), "return.return_line_items[0]: missing required 'quantity'"),
     (lambda p: p["return_line_items"][0].update(fulfillment_line_item=None),
