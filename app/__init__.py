@@ -43,5 +43,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    from app.fast_ingest import ShopifyWebhookFastPath
+
+    app.wsgi_app = ShopifyWebhookFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 

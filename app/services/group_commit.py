@@ -35,6 +35,19 @@ class Incoming:
         return (self.event_id, self.topic, self.payload, self.platform, self.domain)
 
 
+def insert_many_sql(rows: int) -> str:
+    """One statement for a whole batch: the shops join, the dedupe and RETURNING say which rows were new."""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
+    return f"""
+    INSERT INTO webhook_events (shop_id, event_id, topic, payload, status, attempts, received_at)
+    SELECT shops.id, e.event_id, e.topic, e.payload, 'pending', 0, now()
+    FROM (VALUES {values}) AS e(event_id, topic, payload, platform, domain)
+    JOIN shops ON shops.platform = e.platform AND shops.domain = e.domain
+    ON CONFLICT (shop_id, event_id) DO NOTHING
+    RETURNING event_id, (SELECT s.domain FROM shops s WHERE s.id = webhook_events.shop_id)
+    """
+
+
 class StoreTimeout(TimeoutError):
     """The batch holding this webhook did not commit in time."""
 
@@ -110,6 +123,12 @@ class GroupCommitter:
             if len(batch) == 1:  # autocommit: the statement is its own transaction, one round trip
                 cur.execute(INSERT_ONE, batch[0].params())
                 return [cur.fetchone() is not None]
-            with self._conn.transaction():
-                cur.executemany(INSERT_ONE, [i.params() for i in batch], returning=True)
-                return [result.fetchone() is not None for result in cur.results()]
+            # Autocommit: the one statement is the batch's transaction and its one durable commit.
+            cur.execute(insert_many_sql(len(batch)), [p for item in batch for p in item.params()])
+            new = {(event_id, domain) for event_id, domain in cur.fetchall()}
+            answers = []
+            for item in batch:  # the same webhook twice in one batch: the first is new, the second a duplicate
+                key = (item.event_id, item.domain)
+                answers.append(key in new)
+                new.discard(key)
+            return answers

@@ -69,40 +69,45 @@ class BatchResult:
     deferred: int = 0
 
 
-_INIT_LOCK = threading.Lock()
+_INIT_LOCK = threading.RLock()  # re-entrant: the group committer is made with the engine made first
 
 
-def _per_app(key: str, make: Callable[[], T]) -> T:
+def _per_app(app: Flask, key: str, make: Callable[[], T]) -> T:
     """One instance per app and process, made once even when many request threads ask at the same time."""
-    value = current_app.extensions.get(key)
+    value = app.extensions.get(key)
     if value is None:
         with _INIT_LOCK:
-            value = current_app.extensions.get(key)
+            value = app.extensions.get(key)
             if value is None:
-                value = current_app.extensions[key] = make()
+                value = app.extensions[key] = make()
     return cast(T, value)
 
 
-def _ingest_engine() -> Engine:
+def _ingest_engine(app: Flask) -> Engine:
     """Autocommit and no pre-ping: one round trip per webhook; the INSERT is its own durable commit."""
 
     def make() -> Engine:
-        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        with app.app_context():
+            url = db.engine.url
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", sqlite_pragmas)
         return engine
 
-    return _per_app("postventa_ingest_engine", make)
+    return _per_app(app, "postventa_ingest_engine", make)
 
 
-def _group_committer() -> GroupCommitter:
-    url = _ingest_engine().url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _group_committer(app: Flask) -> GroupCommitter:
+    def make() -> GroupCommitter:
+        url = _ingest_engine(app).url.set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def connect() -> psycopg.Connection[Any]:
-        # A stuck database fails the batch (503, the platform retries) instead of hanging every request.
-        return psycopg.connect(url, autocommit=True, options="-c statement_timeout=10000")
+        def connect() -> psycopg.Connection[Any]:
+            # A stuck database fails the batch (503, the platform retries) instead of hanging every request.
+            return psycopg.connect(url, autocommit=True, options="-c statement_timeout=10000")
 
-    return _per_app("postventa_group_commit", lambda: GroupCommitter(connect))
+        return GroupCommitter(connect)
+
+    return _per_app(app, "postventa_group_commit", make)
 
 
 def close(app: Flask) -> None:
@@ -115,29 +120,33 @@ def close(app: Flask) -> None:
         engine.dispose()
 
 
-def store_event(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
+def store_event(platform: str, domain: str, event_id: str, topic: str, body: str,
+                app: Flask | None = None) -> Stored:
     """Durably store one webhook (deduplicated on its event id) without touching the ORM.
 
     On PostgreSQL, requests arriving together share one commit (group commit); SQLite stores each alone.
+    `app` is for callers outside an app context (the WSGI fast path).
     """
-    if _ingest_engine().dialect.name == "postgresql":
-        if _group_committer().store(Incoming(platform, domain, event_id, topic, body)):
+    app = app or cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
+    engine = _ingest_engine(app)
+    if engine.dialect.name == "postgresql":
+        if _group_committer(app).store(Incoming(platform, domain, event_id, topic, body)):
             return Stored.NEW
-        with _ingest_engine().connect() as conn:
+        with engine.connect() as conn:
             exists = conn.execute(_SHOP_EXISTS, {"platform": platform, "domain": domain}).first()
         return Stored.DUPLICATE if exists is not None else Stored.UNKNOWN_SHOP
     try:
-        return _store(platform, domain, event_id, topic, body)
+        return _store(engine, platform, domain, event_id, topic, body)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-        return _store(platform, domain, event_id, topic, body)  # a pooled connection had gone stale
+        return _store(engine, platform, domain, event_id, topic, body)  # a pooled connection had gone stale
 
 
-def _store(platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
+def _store(engine: Engine, platform: str, domain: str, event_id: str, topic: str, body: str) -> Stored:
     params = {"platform": platform, "domain": domain}
     row = {**params, "event_id": event_id, "topic": topic, "payload": body, "now": datetime.now(UTC)}
-    with _ingest_engine().connect() as conn:
+    with engine.connect() as conn:
         if conn.execute(_INSERT_EVENT, row).rowcount == 1:
             return Stored.NEW
         if conn.execute(_SHOP_EXISTS, params).first() is None:

@@ -39,19 +39,17 @@ class FakeConnection:
         if self.fail:
             raise self.fail.pop()
         self.log.append([r[0] for r in rows])
-        self._results = [FakeResult(None if r[0].startswith("dup") else (1,)) for r in rows]
+        self._results = [FakeResult(None if r[0].startswith("dup") else (r[0], r[4])) for r in rows]
 
-    def execute(self, query: str, params: tuple[str, ...]) -> None:
-        self._run([params])
+    def execute(self, query: str, params: tuple[str, ...] | list[str]) -> None:
+        """One row (event_id, topic, payload, platform, domain), or a batch's rows flattened in one statement."""
+        self._run([tuple(params[i:i + 5]) for i in range(0, len(params), 5)])
 
     def fetchone(self) -> Any:
         return self._results[0].fetchone()
 
-    def executemany(self, query: str, rows: list[tuple[str, ...]], returning: bool) -> None:
-        self._run(rows)
-
-    def results(self) -> list[FakeResult]:
-        return self._results
+    def fetchall(self) -> list[Any]:
+        return [r.row for r in self._results if r.row is not None]
 
     def close(self) -> None:
         self.closed = True
@@ -135,3 +133,25 @@ def test_a_request_never_picked_up_times_out_and_is_not_written() -> None:
     assert isinstance(out["waiting"], StoreTimeout)
     assert log == [["slow"]]
 
+
+
+def test_one_statement_batch_on_postgresql(app: Any, db: Any, shop: Any) -> None:
+    """The real multi-row INSERT: new rows, a duplicate inside the batch, an old duplicate, an unknown shop."""
+    import pytest
+    from sqlalchemy import select
+
+    from app.models import WebhookEvent
+    from app.services.ingest import _group_committer
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("group commit is PostgreSQL's; SQLite stores each webhook alone")
+
+    def one(event_id: str, domain: str = "tienda-test.myshopify.com") -> Incoming:
+        return Incoming("shopify", domain, event_id, "orders/create", '{"id": 1}')
+
+    committer = _group_committer(app)
+    assert committer._insert([one("old")]) == [True]
+    batch = [one("n1"), one("n1"), one("old"), one("n2"), one("n3", "nadie.myshopify.com")]
+    assert committer._insert(batch) == [True, False, False, True, False]
+    stored = sorted(e.event_id for e in db.session.scalars(select(WebhookEvent)))
+    assert stored == ["n1", "n2", "old"]
