@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from sqlalchemy import event
 
 from app.config import Config
-from app.extensions import babel, db, migrate, sqlite_pragmas
+from app.extensions import babel, db, limiter, migrate, sqlite_pragmas
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     from app.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -46,5 +47,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     from app.fast_ingest import ShopifyWebhookFastPath
 
     app.wsgi_app = ShopifyWebhookFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 

@@ -70,6 +70,10 @@ class Config:
             "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "REDIS_URL": env.get("REDIS_URL") or None,
+            # Lookup attempts are counted in Redis when there is one; `make run` is one process, memory will do.
+            "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+            # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the shopper's address.
+            "TRUSTED_PROXY_HOPS": int(env.get("POSTVENTA_TRUSTED_PROXY_HOPS") or 0),
             "EMBEDDED_REDIS_PATH": str(instance_path / "redis" / "postventa.rdb"),
             "MAIL_URL": env.get("MAIL_URL") or None,
             "MAIL_FROM": env.get("MAIL_FROM") or "Postventa <no-reply@postventa.local>",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 
@@ -18,6 +19,8 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description or exc.name
         if code == 413:
             message = "request body is larger than the 1 MiB limit"
+        if code == 429:
+            message = _("Too many attempts. Please wait a few minutes and try again.")
         if _wants_json():
             return jsonify(error=message), code
         return render_template("error.html", code=code, message=message), code

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -26,6 +28,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
+
+
+def client_address() -> str:
+    """Who is asking: the shopper behind Shopify's App Proxy (a signed request), else the peer address."""
+    if getattr(g, "proxy_shop_id", None) is not None:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.remote_addr or "unknown"
+
+
+# Storage from RATELIMIT_STORAGE_URI: Redis in production (shared by every worker), memory in one process.
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
 
 
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db as _db
+from app.extensions import limiter
 from app.queue import queue as _queue
 from app.queue import redis_connection
 from app.services import ingest
@@ -80,6 +81,7 @@ def _clean(app: Flask) -> Iterator[None]:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
         redis_connection(app).flushdb()
+    limiter.reset()  # lookup attempts counted in memory (no REDIS_URL) start from zero too
     app.config["MAIL_URL"] = None
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.blueprints.shopper import handle_lookup, render_tracking
+from app.blueprints.shopper import handle_lookup, lookup_limited, render_tracking
 from app.extensions import db
 from app.models import Shop
 from connectors.shopify.app_proxy import verify_proxy
@@ -34,5 +34,6 @@ def tracking(token: str) -> str:
 
 
 @bp.route("/track", methods=["GET", "POST"])
+@lookup_limited
 def lookup() -> str | Response:
     return handle_lookup(shop_id=g.proxy_shop_id)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.i18n import pick_language
 from app.labels import PROGRESS_STEPS, STATUS_LABELS, progress_index
 from app.models import Order, Shop
@@ -79,7 +79,24 @@ def tracking(token: str) -> str:
     return render_tracking(token)
 
 
+def _order_key() -> str:
+    """Attempts on one order number, from anywhere: guessing its email from many addresses is slow too."""
+    number = (request.values.get("order") or "").strip().lstrip("#")[:64]
+    return f"order:{getattr(g, 'proxy_shop_id', None) or '-'}:{number}"
+
+
+# Enough for a shopper who mistypes, far too few to enumerate orders or emails.
+LOOKUP_LIMITS = "10 per minute;60 per hour"
+ORDER_LIMIT = "20 per hour"
+
+
+def lookup_limited(view: Any) -> Any:
+    view = limiter.limit(ORDER_LIMIT, key_func=_order_key, methods=["POST"])(view)
+    return limiter.limit(LOOKUP_LIMITS, methods=["POST"])(view)
+
+
 @bp.route("/track", methods=["GET", "POST"])
+@lookup_limited
 def lookup() -> str | Response:
     return handle_lookup()
 
