@@ -98,6 +98,12 @@ class Config:
             "CLAIM_LEASE_SECONDS": 600,
             "MESSAGE_MAX_ATTEMPTS": 8,
             "RECONCILE_INTERVAL_SECONDS": int(env.get("POSTVENTA_RECONCILE_INTERVAL") or 900),
+            # Delivery windows before the store has its own history, and when a quiet shipment counts as stuck.
+            "DEFAULT_TRANSIT_DAYS": (2, 7),
+            "STUCK_AFTER_DAYS": int(env.get("POSTVENTA_STUCK_AFTER_DAYS") or 5),
+            "LATE_GRACE_HOURS": 24,
+            "EXPIRE_AFTER_DAYS": 30,
+            "SWEEP_INTERVAL_SECONDS": int(env.get("POSTVENTA_SWEEP_INTERVAL") or 600),
             "DISPATCH_INTERVAL": float(env.get("POSTVENTA_DISPATCH_INTERVAL") or 0.5),
         }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
+from babel.dates import format_date
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -35,6 +36,7 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["day"] = lambda moment: format_date(moment, "EEE d MMM", locale=language)
     translations = Translations.load(str(TRANSLATIONS), [language], domain="messages")
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -29,3 +29,10 @@ def progress_index(status: str) -> int:
     order = {"pending": 0, "info_received": 0, "in_transit": 1, "exception": 1, "expired": 1,
              "out_for_delivery": 2, "attempt_fail": 2, "available_for_pickup": 2, "delivered": 3}
     return order.get(status, 0)
+
+# Why a shipment is flagged for the merchant.
+DELAY_LABELS = {
+    "late": N_("Past its delivery window"),
+    "stuck": N_("No carrier scan for days"),
+    "exception": N_("Carrier reported a problem"),
+}

@@ -166,6 +166,20 @@ class Shipment(db.Model):  # type: ignore[name-defined]
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     platform_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What delivery estimates are learned from: the carrier's code and service, where it goes, how long it took.
+    carrier_code: Mapped[str | None] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(80))
+    destination: Mapped[str | None] = mapped_column(String(40))  # "ES-M", or just "ES"
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the carrier's own estimate, when known
+    eta_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_source: Mapped[str | None] = mapped_column(String(20))  # history | carrier | default
+    eta_basis: Mapped[str | None] = mapped_column(Text)  # how the estimate was made, for the merchant
+    delay_reason: Mapped[str | None] = mapped_column(String(20))  # late | stuck | exception
+    delayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     events: Mapped[list[TrackingEvent]] = relationship(

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Shop
-from app.queue import RETRY, queue
+from app.queue import RETRY, queue, redis_connection
 from app.services import ingest, outbox
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def dispatch_once(app: Flask) -> Dispatched:
             messages += 1
         for shop_id, platform in shops_due_for_reconciliation(app, now):
             q.enqueue(f"jobs.{platform}.reconcile", shop_id, description=f"reconcile shop {shop_id}")
+        if sweep_due(app, now):
+            q.enqueue("jobs.tracking.sweep", description="expire quiet shipments, flag late ones")
         db.session.remove()
     return Dispatched(events, messages)
 
@@ -58,6 +60,13 @@ def run_forever(app: Flask, parent_pid: int | None = None) -> None:
             continue
         if not done.any:
             time.sleep(interval)
+
+
+def sweep_due(app: Flask, now: datetime) -> bool:
+    """One sweep per interval across every worker: the first dispatcher to claim the interval's key runs it."""
+    interval = int(app.config["SWEEP_INTERVAL_SECONDS"])
+    bucket = int(now.timestamp()) // interval
+    return bool(redis_connection(app).set(f"postventa:sweep:{bucket}", 1, nx=True, ex=interval * 2))
 
 
 def shops_due_for_reconciliation(app: Flask, now: datetime) -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import Message, WebhookEvent
+from app.models import Message, Shipment, WebhookEvent
 from app.queue import queue, redis_connection
 
 bp = Blueprint("health", __name__)
@@ -45,6 +45,13 @@ def metrics() -> Response:
     lines += ["# HELP postventa_messages Outbox messages by status.", "# TYPE postventa_messages gauge"]
     for status, count in db.session.execute(select(Message.status, func.count()).group_by(Message.status)):
         lines.append(f'postventa_messages{{status="{status}"}} {count}')
+    lines += ["# HELP postventa_shipments_delayed Shipments on their way flagged late, stuck or exception.",
+              "# TYPE postventa_shipments_delayed gauge"]
+    for reason, count in db.session.execute(
+        select(Shipment.delay_reason, func.count()).where(Shipment.delay_reason.is_not(None),
+                                                          Shipment.status.not_in(("delivered", "expired")))
+        .group_by(Shipment.delay_reason)):
+        lines.append(f'postventa_shipments_delayed{{reason="{reason}"}} {count}')
     lines += ["# HELP postventa_queue_length Jobs waiting in the RQ queue.", "# TYPE postventa_queue_length gauge"]
     try:
         lines.append(f"postventa_queue_length {queue().count}")

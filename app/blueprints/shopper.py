@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db, limiter
 from app.i18n import pick_language
-from app.labels import PROGRESS_STEPS, STATUS_LABELS, progress_index
+from app.labels import DELAY_LABELS, PROGRESS_STEPS, STATUS_LABELS, progress_index
 from app.models import Order, Shop
 from app.services.links import order_id_from_token, tracking_token
 from app.services.shops import shop_settings
@@ -21,7 +21,8 @@ bp = Blueprint("shopper", __name__)
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"STATUS_LABELS": STATUS_LABELS, "PROGRESS_STEPS": PROGRESS_STEPS, "progress_index": progress_index}
+    return {"STATUS_LABELS": STATUS_LABELS, "PROGRESS_STEPS": PROGRESS_STEPS, "progress_index": progress_index,
+            "DELAY_LABELS": DELAY_LABELS}
 
 
 def shopper_url(endpoint: str, **values: Any) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import LineItem, Message, Order, Shipment, Shop, TrackingEvent
-from app.services import outbox
+from app.services import estimates, outbox
 from app.services.refunds import record_refund
 from app.services.returns import apply_platform_return
 from connectors import model
@@ -134,10 +134,16 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
             items=[{"line_item_id": i.line_item_id, "quantity": i.quantity} for i in s.items],
             cancelled=s.cancelled,
             platform_updated_at=s.updated_at,
+            destination=estimates.destination(order.shipping_address),
+            shipped_at=s.created_at,
+            last_event_at=status_at,
+            delivered_at=status_at if s.status == Status.DELIVERED else None,
         )
+        _flag_exception(row)
         db.session.add(row)
         db.session.flush()
         _add_events(row, s.events)
+        estimates.refresh(row, order.shop_id, datetime.now(UTC))
         if notify:
             outbox.plan_for_new_shipment(order, row)
         return row
@@ -145,6 +151,7 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
         _add_events(row, s.events)  # an old payload may still add a checkpoint we lacked
         return row
     had_tracking = bool(row.tracking_number)
+    carrier_before = (row.carrier, row.tracking_number)
     row.carrier = s.carrier or row.carrier
     row.tracking_number = s.tracking_number or row.tracking_number
     row.tracking_url = s.tracking_url or row.tracking_url
@@ -156,12 +163,24 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
     old = Status(row.status)
     if may_move(old, s.status, row.status_at, status_at):
         row.status, row.status_at = s.status.value, status_at
+        if s.status == Status.DELIVERED:
+            row.delivered_at = status_at
+        _flag_exception(row)
+    row.last_event_at = max(filter(None, (row.last_event_at, status_at)))
+    if (row.carrier, row.tracking_number) != carrier_before or Status(row.status).is_final:
+        estimates.refresh(row, order.shop_id, datetime.now(UTC))
     db.session.flush()
     if notify and not had_tracking and row.tracking_number:
         outbox.plan_for_new_tracking(order, row)
     if notify and Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
     return row
+
+
+def _flag_exception(row: Shipment) -> None:
+    """An exception is a delay the merchant should see at once (its email is the exception message)."""
+    if row.status == Status.EXCEPTION.value and row.delay_reason is None:
+        row.delay_reason, row.delayed_at = "exception", datetime.now(UTC)
 
 
 def may_move(old: Status, new: Status, old_at: datetime, new_at: datetime) -> bool:

@@ -31,6 +31,20 @@ def shop_status(shop: Shop) -> dict[str, Any]:
                    Shipment.cancelled.is_(False))),
         "emails_sent": count(select(func.count()).select_from(Message)
                              .where(Message.shop_id == shop.id, Message.status == "sent")),
+        "delayed": {reason: n for reason, n in db.session.execute(
+            select(Shipment.delay_reason, func.count()).join(Order)
+            .where(Order.shop_id == shop.id, Shipment.delay_reason.is_not(None),
+                   Shipment.status.not_in(("delivered", "expired")))
+            .group_by(Shipment.delay_reason))},
+        "delayed_shipments": [
+            {"order": number, "reason": reason, "carrier": carrier, "tracking_number": tracking,
+             "estimate": basis, "since": since.isoformat() if since else None}
+            for number, reason, carrier, tracking, basis, since in db.session.execute(
+                select(Order.number, Shipment.delay_reason, Shipment.carrier, Shipment.tracking_number,
+                       Shipment.eta_basis, Shipment.delayed_at).join(Order)
+                .where(Order.shop_id == shop.id, Shipment.delay_reason.is_not(None),
+                       Shipment.status.not_in(("delivered", "expired")))
+                .order_by(Shipment.delayed_at.desc()).limit(50))],
         "webhooks_failed": count(select(func.count()).select_from(WebhookEvent)
                                  .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == "failed")),
     }
