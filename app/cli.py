@@ -19,6 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(dispatch)
     app.cli.add_command(demo)
     app.cli.add_command(backfill)
+    app.cli.add_command(carriers)
 
 
 @click.group()
@@ -139,3 +140,20 @@ def backfill(shop: str, days: int) -> None:
         except (NotInstalled, AdminApiError, ConnectError, WooApiError, StoreUrlError, OSError) as exc:
             raise click.ClickException(f"backfill stopped (run it again to resume): {exc}") from None
     click.echo(f"done: {done.orders} orders in {done.pages} pages, {done.skipped} skipped")
+
+
+@click.group()
+def carriers() -> None:
+    """Tracking-number carrier detection."""
+
+
+@carriers.command("detect")
+@click.argument("number")
+def carriers_detect(number: str) -> None:
+    """Print the carriers NUMBER may belong to, best first, as JSON."""
+    import json
+    from dataclasses import asdict
+
+    from connectors.carriers import detect
+
+    click.echo(json.dumps([asdict(match) for match in detect(number)], indent=2, ensure_ascii=False))

@@ -6,10 +6,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Shop
+from app.models import Order, Shipment, Shop
 from app.queue import RETRY, queue
-from app.services import installs
+from app.services import carrier_choice, installs
 from app.services.status import shop_status
+from connectors.carriers import carrier
 from connectors.shopify.oauth import OAuthError
 from connectors.shopify.session_token import SessionToken, verify_session_token
 
@@ -36,9 +37,8 @@ def embedded_home(id_token: str) -> tuple[str, int, dict[str, str]]:
     return html, 200, headers
 
 
-@bp.get("/api/v1/shop")
-def api_shop() -> tuple[Response, int]:
-    """The shop's status for the embedded admin; `Authorization: Bearer <session token>`."""
+def _api_shop() -> Shop | tuple[Response, int]:
+    """The shop an API call is for, from `Authorization: Bearer <session token>`, or the error to answer."""
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer "):
         return jsonify(error="missing Authorization: Bearer <session token>"), 401
@@ -49,4 +49,54 @@ def api_shop() -> tuple[Response, int]:
     shop = db.session.scalar(select(Shop).where(Shop.platform == "shopify", Shop.domain == session.shop))
     if shop is None:
         return jsonify(error="shop is not installed; open the app from Shopify admin"), 404
+    return shop
+
+
+@bp.get("/api/v1/shop")
+def api_shop() -> tuple[Response, int]:
+    """The shop's status for the embedded admin."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
     return jsonify(shop_status(shop)), 200
+
+
+@bp.put("/api/v1/settings/carrier-priority")
+def api_carrier_priority() -> tuple[Response, int]:
+    """The carriers the store ships with, most used first: they win when a number fits several."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
+    body = request.get_json(silent=True)
+    codes = body.get("carriers") if isinstance(body, dict) else None
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes) or len(codes) > 50:
+        return jsonify(error='expected {"carriers": ["code", ...]} (at most 50)'), 400
+    unknown = [c for c in codes if carrier(c) is None]
+    if unknown:
+        return jsonify(error=f"unknown carrier codes: {', '.join(unknown[:10])}"), 400
+    shop.settings = {**(shop.settings or {}), "carrier_priority": [c.strip().lower() for c in codes]}
+    db.session.commit()
+    return jsonify(carriers=shop.settings["carrier_priority"]), 200
+
+
+@bp.put("/api/v1/shipments/<int:shipment_id>/carrier")
+def api_shipment_carrier(shipment_id: int) -> tuple[Response, int]:
+    """The merchant corrects a shipment's carrier; the tracking link follows."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
+    shipment = db.session.scalar(select(Shipment).join(Order).where(Shipment.id == shipment_id,
+                                                                    Order.shop_id == shop.id))
+    if shipment is None:
+        return jsonify(error="no such shipment in this shop"), 404
+    body = request.get_json(silent=True)
+    code = body.get("carrier") if isinstance(body, dict) else None
+    if not isinstance(code, str):
+        return jsonify(error='expected {"carrier": "code"}'), 400
+    try:
+        carrier_choice.override(shipment, shop, code)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    db.session.commit()
+    return jsonify(id=shipment.id, carrier=shipment.carrier, carrier_code=shipment.carrier_code,
+                   tracking_url=shipment.tracking_url), 200
