@@ -98,6 +98,15 @@ class Config:
             "CLAIM_LEASE_SECONDS": 600,
             "MESSAGE_MAX_ATTEMPTS": 8,
             "RECONCILE_INTERVAL_SECONDS": int(env.get("POSTVENTA_RECONCILE_INTERVAL") or 900),
+            # Tracking providers: the first with an API key is used; its webhook secret checks what it pushes.
+            "TRACKING_PROVIDER_KEYS": {name: env[f"{name.upper()}_API_KEY"] for name in ("aftership", "easypost")
+                                       if env.get(f"{name.upper()}_API_KEY")},
+            "TRACKING_WEBHOOK_SECRETS": {name: env[f"{name.upper()}_WEBHOOK_SECRET"]
+                                         for name in ("aftership", "easypost")
+                                         if env.get(f"{name.upper()}_WEBHOOK_SECRET")},
+            "TRACKING_PROVIDER": next((name for name in ("aftership", "easypost")
+                                       if env.get(f"{name.upper()}_API_KEY")), None),
+            "TRACKING_PROVIDER_BASE_URL": None,  # tests point it at a local fake
             # Delivery windows before the store has its own history, and when a quiet shipment counts as stuck.
             "DEFAULT_TRANSIT_DAYS": (2, 7),
             "STUCK_AFTER_DAYS": int(env.get("POSTVENTA_STUCK_AFTER_DAYS") or 5),

@@ -168,6 +168,7 @@ class Shipment(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What delivery estimates are learned from: the carrier's code and service, where it goes, how long it took.
     carrier_code: Mapped[str | None] = mapped_column(String(40))
+    carrier_overridden: Mapped[bool] = mapped_column(Boolean, default=False)  # the merchant chose it
     service: Mapped[str | None] = mapped_column(String(80))
     destination: Mapped[str | None] = mapped_column(String(40))  # "ES-M", or just "ES"
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -180,6 +181,11 @@ class Shipment(db.Model):  # type: ignore[name-defined]
     eta_basis: Mapped[str | None] = mapped_column(Text)  # how the estimate was made, for the merchant
     delay_reason: Mapped[str | None] = mapped_column(String(20))  # late | stuck | exception
     delayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exception_reason: Mapped[str | None] = mapped_column(Text)  # the carrier's words, for the merchant
+    # A tracking provider following this parcel: its id for the tracker, and when to ask it again.
+    provider: Mapped[str | None] = mapped_column(String(20))
+    provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     events: Mapped[list[TrackingEvent]] = relationship(

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Shop
 from app.queue import RETRY, queue, redis_connection
-from app.services import ingest, outbox
+from app.services import ingest, outbox, tracking
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def dispatch_once(app: Flask) -> Dispatched:
             messages += 1
         for shop_id, platform in shops_due_for_reconciliation(app, now):
             q.enqueue(f"jobs.{platform}.reconcile", shop_id, description=f"reconcile shop {shop_id}")
+        while ids := tracking.claim_due(app.config["MAIL_BATCH_SIZE"], now):
+            q.enqueue("jobs.tracking.poll", ids, retry=RETRY, description=f"poll {len(ids)} shipments")
         if sweep_due(app, now):
             q.enqueue("jobs.tracking.sweep", description="expire quiet shipments, flag late ones")
         db.session.remove()

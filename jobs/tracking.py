@@ -1,4 +1,4 @@
-"""Tracking jobs: the periodic sweep that expires quiet shipments and writes to shoppers whose parcel is late."""
+"""Tracking jobs: polling the tracking provider, and the sweep that expires quiet shipments and flags late ones."""
 
 from __future__ import annotations
 
@@ -11,3 +11,11 @@ def sweep() -> dict[str, int]:
     with job_app().app_context():
         done = run()
         return {"expired": done.expired, "late": done.late, "stuck": done.stuck}
+
+
+def poll(shipment_ids: list[int]) -> int:
+    """Ask the tracking provider about these shipments (registering new ones) and apply what it says."""
+    from app.services.tracking import poll as run
+
+    with job_app().app_context():
+        return run(shipment_ids)

@@ -29,7 +29,8 @@ from app.services import ingest
 from connectors.shopify import sign_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
-pytest_plugins = ["tests.fake_shopify", "tests.fake_woocommerce"]  # local fake platform APIs and their fixtures
+# Local fakes of the platform and tracking-provider APIs, served over loopback, and their fixtures.
+pytest_plugins = ["tests.fake_shopify", "tests.fake_woocommerce", "tests.fake_trackers"]
 
 
 def load_fixture(platform: str, name: str) -> dict[str, Any]:

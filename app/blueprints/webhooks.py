@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Shop
 from app.services.group_commit import StoreTimeout
 from app.services.ingest import Stored, store_event
-from connectors.base import get_connector
+from connectors.base import NormalizeError, get_connector
 from connectors.shopify import COMPLIANCE_TOPICS
 from connectors.woocommerce import event_key, is_ping
 
@@ -144,3 +144,33 @@ def _woo_shop(ref: str) -> Shop | None:
 def _secret(encrypted: str) -> str:
     """Decrypting once per secret keeps Fernet off the hot path (a changed secret is a new cache key)."""
     return decrypt(encrypted)
+
+
+@bp.post("/webhooks/tracking/<provider_name>")
+def tracking_provider(provider_name: str) -> tuple[Response, int]:
+    """A tracking provider pushing a tracker's news; applied at once (it retries anything but a 2xx)."""
+    from app.services import tracking
+
+    secret = current_app.config["TRACKING_WEBHOOK_SECRETS"].get(provider_name)
+    if not secret or provider_name not in current_app.config["TRACKING_PROVIDER_KEYS"]:
+        return _error(404, f"no tracking provider {provider_name[:40]!r} is configured here")
+    body = request.get_data(cache=False)
+    client = tracking.provider(provider_name)
+    if not client.verify_webhook(body, dict(request.headers), secret):
+        return _error(401, "invalid or missing webhook signature")
+    try:
+        payload = json_object(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "body is not valid JSON")
+    if payload is None:
+        return _error(400, "body must be a JSON object")
+    try:
+        found = client.parse_webhook(payload)
+    except NormalizeError as exc:
+        return _error(400, f"not a tracking update: {exc}")
+    try:
+        updated = tracking.apply_pushed(found)
+    except (DBAPIError, psycopg.Error):
+        log.exception("tracking update for %s not applied", found.tracking_number)
+        return _error(503, "the update could not be stored right now; please retry")
+    return jsonify(status="applied", shipments=updated), 200

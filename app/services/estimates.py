@@ -54,7 +54,7 @@ def _levels(s: Shipment) -> list[tuple[str, dict[str, str | None]]]:
     """From the most specific group of past deliveries to the broadest."""
     carrier: dict[str, str | None] = (
         {"carrier_code": s.carrier_code} if s.carrier_code else {"carrier": s.carrier} if s.carrier else {})
-    name = s.carrier_code or s.carrier or "any carrier"
+    name = s.carrier or s.carrier_code or "any carrier"
     country = (s.destination or "").split("-")[0] or None
     levels: list[tuple[str, dict[str, str | None]]] = []
     if carrier and s.service and s.destination:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import LineItem, Message, Order, Shipment, Shop, TrackingEvent
-from app.services import estimates, outbox
+from app.services import carrier_choice, estimates, outbox
 from app.services.refunds import record_refund
 from app.services.returns import apply_platform_return
 from connectors import model
@@ -140,6 +141,8 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
             delivered_at=status_at if s.status == Status.DELIVERED else None,
         )
         _flag_exception(row)
+        carrier_choice.apply(row, order.shop)
+        _follow(row)
         db.session.add(row)
         db.session.flush()
         _add_events(row, s.events)
@@ -152,7 +155,8 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
         return row
     had_tracking = bool(row.tracking_number)
     carrier_before = (row.carrier, row.tracking_number)
-    row.carrier = s.carrier or row.carrier
+    if not row.carrier_overridden:  # the merchant's choice of carrier outlives the platform's next update
+        row.carrier = s.carrier or row.carrier
     row.tracking_number = s.tracking_number or row.tracking_number
     row.tracking_url = s.tracking_url or row.tracking_url
     if s.items:
@@ -167,6 +171,9 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
             row.delivered_at = status_at
         _flag_exception(row)
     row.last_event_at = max(filter(None, (row.last_event_at, status_at)))
+    if (row.carrier, row.tracking_number) != carrier_before:
+        carrier_choice.apply(row, order.shop)
+        _follow(row)
     if (row.carrier, row.tracking_number) != carrier_before or Status(row.status).is_final:
         estimates.refresh(row, order.shop_id, datetime.now(UTC))
     db.session.flush()
@@ -175,6 +182,13 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
     if notify and Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
     return row
+
+
+def _follow(row: Shipment) -> None:
+    """A shipment with a tracking number goes to the tracking provider, if one is configured, at the next dispatch."""
+    name = current_app.config["TRACKING_PROVIDER"]
+    if name and row.tracking_number and not Status(row.status).is_final and row.provider is None:
+        row.provider, row.next_poll_at = name, datetime.now(UTC)
 
 
 def _flag_exception(row: Shipment) -> None:

@@ -33,7 +33,8 @@ def past_delivery(db: Any, shop: Any, days: float, n: int) -> None:
     db.session.add(order)
     db.session.flush()
     sent = SHIPPED - timedelta(days=30)
-    db.session.add(Shipment(order_id=order.id, external_id=f"hs{n}", carrier="Correos", status="delivered",
+    db.session.add(Shipment(order_id=order.id, external_id=f"hs{n}", carrier="Correos", carrier_code="correos",
+                            status="delivered",
                             status_at=sent + timedelta(days=days), platform_updated_at=sent, destination="ES-M",
                             shipped_at=sent, delivered_at=sent + timedelta(days=days), tracking_number=f"T{n}"))
 
