@@ -342,3 +342,17 @@ class WooConnection(db.Model):  # type: ignore[name-defined]
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Engagement(db.Model):  # type: ignore[name-defined]
+    """A shopper opening an email, clicking its link, viewing the tracking page or looking an order up."""
+
+    __tablename__ = "engagement"
+    __table_args__ = (Index("ix_engagement_shop_kind", "shop_id", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))  # open | click | page_view | lookup
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

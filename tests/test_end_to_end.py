@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -34,13 +35,23 @@ def test_webhooks_become_emails_through_the_worker(app: Any, db: Any, shop: Any,
     text = shipped.get_body(("plain",)).get_content()
     order = db.session.scalar(select(Order))
     link = f"http://shop.test/t/{tracking_token(order.id)}"
-    assert link in html and link in text
     assert "PQ4F6P0703673180128000P" in text and "Correos" in text
     assert 'style="' in html and "<style" not in html  # CSS inlined for mail clients
-    # The link in the email opens the tracking page.
+    # The link in the email counts the click, then opens the tracking page (the only place it can go).
+    (click,) = {u for u in re.findall(r"http://shop\.test/r/[\w.-]+", text)}
+    assert click in html
+    landed = client.get(click.removeprefix("http://shop.test"))
+    assert landed.status_code == 302 and landed.headers["Location"] == link
     page = client.get(link.removeprefix("http://shop.test"))
     assert page.status_code == 200 and "#1001" in page.get_data(as_text=True)
+    (pixel,) = re.findall(r"http://shop\.test/o/[\w.-]+\.gif", html)
+    opened = client.get(pixel.removeprefix("http://shop.test"))
+    assert opened.status_code == 200 and opened.headers["Content-Type"] == "image/gif"
     assert {m.status for m in db.session.scalars(select(Message))} == {"sent"}
+    from app.services.engagement import summary
+
+    assert summary(order.shop_id) == {"email_opens": 1, "emails_opened": 1, "email_clicks": 1,
+                                      "tracking_page_views": 1, "lookups": 0, "orders_tracked_by_shoppers": 1}
 
 
 def test_duplicates_replays_and_reruns_send_nothing_twice(app: Any, db: Any, shop: Any, post_shopify: Any,

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from app.extensions import db, limiter
 from app.i18n import pick_language
 from app.labels import DELAY_LABELS, PROGRESS_STEPS, STATUS_LABELS, progress_index
-from app.models import Order, Shop
+from app.models import Message, Order, Shop
+from app.services import engagement
 from app.services.links import order_id_from_token, tracking_token
 from app.services.shops import shop_settings
 
@@ -52,7 +53,10 @@ def render_tracking(token: str, shop_id: int | None = None) -> str:
     g.page_language = pick_language(order.locale)
     shop = db.session.get(Shop, order.shop_id)
     assert shop is not None
-    return render_template("tracking.html", order=order, shop=shop_settings(shop), token=token)
+    html = render_template("tracking.html", order=order, shop=shop_settings(shop), token=token)
+    engagement.record("page_view", shop.id, order.id)
+    db.session.commit()
+    return html
 
 
 def handle_lookup(shop_id: int | None = None) -> str | Response:
@@ -70,6 +74,8 @@ def handle_lookup(shop_id: int | None = None) -> str | Response:
                 query = query.where(Order.shop_id == shop_id)
             order = db.session.scalar(query.order_by(Order.placed_at.desc()).limit(1))
             if order is not None:
+                engagement.record("lookup", order.shop_id, order.id)
+                db.session.commit()
                 return redirect(shopper_url("tracking", token=tracking_token(order.id)))
             error = _("We could not find an order with that number and email.")
     return render_template("track_lookup.html", error=error, number=number, email=email)
@@ -100,6 +106,36 @@ def lookup_limited(view: Any) -> Any:
 @lookup_limited
 def lookup() -> str | Response:
     return handle_lookup()
+
+
+# The smallest transparent GIF: what an email client fetches when the shopper opens the email.
+PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+@bp.get("/r/<token>")
+def click(token: str) -> Response:
+    """Count the click, then go where the email's link was signed to go; nowhere else (no open redirect)."""
+    data = engagement.read(token)
+    target = data.get("u") if data else None
+    if not isinstance(target, str) or not target.startswith(("https://", "http://")):
+        abort(404, description=_("This link is not valid. Please check the link in your email."))
+    assert data is not None
+    message = db.session.get(Message, data["m"])
+    if message is not None:
+        engagement.record("click", message.shop_id, message.order_id, message.id)
+        db.session.commit()
+    return redirect(target, 302)
+
+
+@bp.get("/o/<token>.gif")
+def opened(token: str) -> Response:
+    """Count an open; always the same pixel, never cached, whatever the token."""
+    data = engagement.read(token)
+    message = db.session.get(Message, data["m"]) if data else None
+    if message is not None:
+        engagement.record("open", message.shop_id, message.order_id, message.id)
+        db.session.commit()
+    return Response(PIXEL, 200, {"Content-Type": "image/gif", "Cache-Control": "no-store, max-age=0"})
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ from app.emails import render
 from app.extensions import db
 from app.mail_transport import Transport, open_transport
 from app.models import Message, Order, Shop
+from app.services import engagement
 from app.services.links import tracking_url
 from app.services.shops import shop_settings
 
@@ -150,7 +151,8 @@ def message_context(message: Message) -> dict[str, Any]:
         "first_name": (order.customer_name or "").split(" ")[0],
         "shipment": shipment,
         "items": items,
-        "tracking_link": tracking_url(order.id),
+        "tracking_link": engagement.click_url(message.id, tracking_url(order.id)),
+        "open_pixel": engagement.open_pixel_url(message.id),
     }
 
 

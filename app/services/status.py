@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Backfill, Message, Order, Shipment, Shop, WebhookEvent
+from app.services import engagement
 
 
 def shop_status(shop: Shop) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def shop_status(shop: Shop) -> dict[str, Any]:
                 .where(Order.shop_id == shop.id, Shipment.delay_reason.is_not(None),
                        Shipment.status.not_in(("delivered", "expired")))
                 .order_by(Shipment.delayed_at.desc()).limit(50))],
+        "engagement": engagement.summary(shop.id),
         "webhooks_failed": count(select(func.count()).select_from(WebhookEvent)
                                  .where(WebhookEvent.shop_id == shop.id, WebhookEvent.status == "failed")),
     }
