@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from connectors.model import Money, Order, Refund, Return, ReturnLine, ReturnStatus, Shipment
+from connectors.model import Money, Order, Refund, Return, ReturnLine, ReturnStatus, Shipment, TrackingEvent
 
 
 class NotSupported(Exception):
@@ -34,6 +35,16 @@ class ShipmentChange:
 
     order_external_id: str
     shipment: Shipment
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEventChange:
+    """One carrier checkpoint on a shipment, arriving on its own (fulfillment_events/create)."""
+
+    order_external_id: str
+    shipment_external_id: str
+    event: TrackingEvent
+    estimated_delivery: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +99,8 @@ class AppUninstalled:
     """The merchant removed the app: stop work, revoke credentials, keep data until ShopRedact."""
 
 
-Change = (OrderChange | ShipmentChange | OrderDeleted | RefundChange | ReturnChange | CustomerRedact
-          | CustomerDataRequest | ShopRedact | AppUninstalled)
+Change = (OrderChange | ShipmentChange | TrackingEventChange | OrderDeleted | RefundChange | ReturnChange
+          | CustomerRedact | CustomerDataRequest | ShopRedact | AppUninstalled)
 
 
 @dataclass(frozen=True, slots=True)

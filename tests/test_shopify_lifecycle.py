@@ -35,8 +35,8 @@ def test_shop_lifecycle(app: Any, db: Any, client: Any, fake_shopify: FakeShopif
     shop_id = db.session.scalar(select(Shop.id).where(Shop.domain == SHOP))
     assert {s["topic"] for s in fake_shopify.subscriptions if s["uri"] == "http://shop.test/webhooks/shopify"} == {
         "ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE",
-        "REFUNDS_CREATE", "RETURNS_REQUEST", "RETURNS_APPROVE", "RETURNS_DECLINE", "RETURNS_CANCEL", "RETURNS_CLOSE",
-        "RETURNS_REOPEN", "APP_UNINSTALLED"}
+        "FULFILLMENT_EVENTS_CREATE", "REFUNDS_CREATE", "RETURNS_REQUEST", "RETURNS_APPROVE", "RETURNS_DECLINE",
+        "RETURNS_CANCEL", "RETURNS_CLOSE", "RETURNS_REOPEN", "APP_UNINSTALLED"}
     assert db.session.scalar(select(Backfill)).status == "done"
     assert count(db, Order, Order.shop_id == shop_id) == 500
     assert smtp.messages == []  # history imported silently

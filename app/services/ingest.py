@@ -33,6 +33,7 @@ from connectors.base import (
     ReturnChange,
     ShipmentChange,
     ShopRedact,
+    TrackingEventChange,
     get_connector,
 )
 
@@ -218,7 +219,8 @@ def _process_one(event_id: int) -> str:
 
 
 def _apply(shop: Shop, change: Change) -> None:
-    if isinstance(change, OrderChange | ShipmentChange | OrderDeleted | RefundChange | ReturnChange):
+    if isinstance(change, OrderChange | ShipmentChange | TrackingEventChange | OrderDeleted | RefundChange
+                  | ReturnChange):
         if shop.uninstalled_at is None:  # an uninstalled shop's late order news is stored, but not acted on
             apply_change(shop, change)
     elif isinstance(change, CustomerRedact):

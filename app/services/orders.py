@@ -14,7 +14,15 @@ from app.services import carrier_choice, estimates, outbox
 from app.services.refunds import record_refund
 from app.services.returns import apply_platform_return
 from connectors import model
-from connectors.base import Change, OrderChange, OrderDeleted, RefundChange, ReturnChange, ShipmentChange
+from connectors.base import (
+    Change,
+    OrderChange,
+    OrderDeleted,
+    RefundChange,
+    ReturnChange,
+    ShipmentChange,
+    TrackingEventChange,
+)
 
 Status = model.ShipmentStatus
 
@@ -32,6 +40,12 @@ def apply_change(shop: Shop, change: Change) -> Order:
         if order is None:
             raise OrderNotYetKnown(f"order {change.order_external_id} not stored yet")
         upsert_shipment(order, change.shipment)
+        return order
+    if isinstance(change, TrackingEventChange):
+        order = _find_order(shop.id, change.order_external_id)
+        if order is None:
+            raise OrderNotYetKnown(f"order {change.order_external_id} not stored yet")
+        apply_tracking_event(order, change)
         return order
     if isinstance(change, RefundChange | ReturnChange):
         order_id = change.order_external_id if isinstance(change, RefundChange) else change.ret.order_external_id
@@ -180,6 +194,36 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
     if notify and not had_tracking and row.tracking_number:
         outbox.plan_for_new_tracking(order, row)
     if notify and Status(row.status) != old:
+        outbox.plan_for_status(order, row, Status(row.status))
+    return row
+
+
+def apply_tracking_event(order: Order, change: TrackingEventChange) -> Shipment:
+    """A carrier checkpoint on its own: stored once, moving the status by the same monotonic rule and emails."""
+    row = db.session.scalar(
+        select(Shipment).where(Shipment.order_id == order.id, Shipment.external_id == change.shipment_external_id)
+    )
+    if row is None:
+        # The fulfillment's own webhook may still be on its way: retry rather than invent a shipment.
+        raise OrderNotYetKnown(
+            f"shipment {change.shipment_external_id} of order {order.external_id} not stored yet")
+    e = change.event
+    _add_events(row, (e,))
+    old = Status(row.status)
+    if may_move(old, e.status, row.status_at, e.occurred_at):
+        row.status, row.status_at = e.status.value, e.occurred_at
+        if e.status == Status.DELIVERED:
+            row.delivered_at = e.occurred_at
+        if e.status == Status.EXCEPTION and e.message:
+            row.exception_reason = e.message
+        _flag_exception(row)
+    row.last_event_at = max(filter(None, (row.last_event_at, e.occurred_at)))
+    if change.estimated_delivery is not None:
+        row.promised_at = change.estimated_delivery
+    if change.estimated_delivery is not None or Status(row.status).is_final:
+        estimates.refresh(row, order.shop_id, datetime.now(UTC))
+    db.session.flush()
+    if Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
     return row
 

@@ -25,10 +25,18 @@ from connectors.base import (
 )
 from connectors.shopify import compliance, refunds, returns
 from connectors.shopify.admin import ShopifyAdminClient, update_tracking
-from connectors.shopify.normalize import normalize_fulfillment, normalize_order, normalize_refund, normalize_return
+from connectors.shopify.normalize import (
+    normalize_fulfillment,
+    normalize_fulfillment_event,
+    normalize_order,
+    normalize_refund,
+    normalize_return,
+)
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+# Carrier checkpoints added to a fulfillment between its own updates.
+FULFILLMENT_EVENT_TOPIC = "fulfillment_events/create"
 # What each returns/* topic means when its body does not say the status.
 RETURN_TOPICS = {
     "returns/request": "requested",
@@ -58,7 +66,8 @@ class ShopifyConnector:
     """Shopify behind the Connector Protocol."""
 
     name = "shopify"
-    topics = ORDER_TOPICS | FULFILLMENT_TOPICS | frozenset(LIFECYCLE) | frozenset(RETURN_TOPICS) | {"refunds/create"}
+    topics = (ORDER_TOPICS | FULFILLMENT_TOPICS | frozenset(LIFECYCLE) | frozenset(RETURN_TOPICS)
+              | {"refunds/create", FULFILLMENT_EVENT_TOPIC})
 
     def verify_webhook(self, body: bytes, signature: str | None, secret: str) -> bool:
         if not signature or not secret:
@@ -72,6 +81,8 @@ class ShopifyConnector:
         if topic in FULFILLMENT_TOPICS:
             order_id, shipment = normalize_fulfillment(payload)
             return ShipmentChange(order_id, shipment)
+        if topic == FULFILLMENT_EVENT_TOPIC:
+            return normalize_fulfillment_event(payload)
         if topic == "refunds/create":
             return RefundChange(*normalize_refund(payload))
         if topic in RETURN_TOPICS:

@@ -17,6 +17,7 @@ WEBHOOK_TOPICS = {
     "orders/cancelled": "ORDERS_CANCELLED",
     "fulfillments/create": "FULFILLMENTS_CREATE",
     "fulfillments/update": "FULFILLMENTS_UPDATE",
+    "fulfillment_events/create": "FULFILLMENT_EVENTS_CREATE",
     "refunds/create": "REFUNDS_CREATE",
     "returns/request": "RETURNS_REQUEST",
     "returns/approve": "RETURNS_APPROVE",

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.base import NormalizeError
+from connectors.base import NormalizeError, TrackingEventChange
 from connectors.model import (
     Address,
     Customer,
@@ -66,6 +66,29 @@ def normalize_fulfillment(payload: Mapping[str, Any]) -> tuple[str, Shipment]:
     data = _mapping(payload, "fulfillment")
     order_id = _id(data, "order_id", "fulfillment")
     return order_id, _shipment(data, "fulfillment")
+
+
+def normalize_fulfillment_event(payload: Mapping[str, Any]) -> TrackingEventChange:
+    """A fulfillment_events/create body: a carrier checkpoint that moves its shipment between fulfillment updates."""
+    where = "fulfillment_event"
+    data = _mapping(payload, where)
+    raw_status = _str(data, "status", where)
+    # The event belongs to a created fulfillment, so an unknown carrier word still means the parcel left.
+    status = shipment_status_for(raw_status, "success")
+    place = (_opt_str(data, key, where) for key in ("city", "province", "country"))
+    event = TrackingEvent(
+        status=status,
+        occurred_at=_datetime(data, "happened_at", where),
+        message=_opt_str(data, "message", where),
+        location=", ".join(p for p in place if p) or None,
+        raw_status=raw_status,
+    )
+    return TrackingEventChange(
+        order_external_id=_id(data, "order_id", where),
+        shipment_external_id=_id(data, "fulfillment_id", where),
+        event=event,
+        estimated_delivery=_opt_datetime(data, "estimated_delivery_at", where),
+    )
 
 
 # --- pieces ---------------------------------------------------------------------

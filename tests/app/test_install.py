@@ -125,11 +125,11 @@ def test_after_install_subscribes_webhooks_once_through_a_throttled_api(app: Any
     created = after_install(shop.id)
     assert "ORDERS_CREATE" not in created  # already subscribed to our URI
     assert set(created) == {"ORDERS_UPDATED", "ORDERS_CANCELLED", "FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE",
-                            "REFUNDS_CREATE", "RETURNS_REQUEST", "RETURNS_APPROVE", "RETURNS_DECLINE",
-                            "RETURNS_CANCEL", "RETURNS_CLOSE", "RETURNS_REOPEN", "APP_UNINSTALLED"}
+                            "FULFILLMENT_EVENTS_CREATE", "REFUNDS_CREATE", "RETURNS_REQUEST", "RETURNS_APPROVE",
+                            "RETURNS_DECLINE", "RETURNS_CANCEL", "RETURNS_CLOSE", "RETURNS_REOPEN", "APP_UNINSTALLED"}
     assert after_install(shop.id) == []  # a re-run subscribes nothing twice
     ours = [s for s in fake_shopify.subscriptions if s["uri"] == "http://shop.test/webhooks/shopify"]
-    assert len(ours) == 13
+    assert len(ours) == 14
 
 
 def test_an_expiring_token_is_refreshed_before_use(app: Any, db: Any, client: Any,
