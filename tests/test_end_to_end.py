@@ -51,7 +51,8 @@ def test_webhooks_become_emails_through_the_worker(app: Any, db: Any, shop: Any,
     from app.services.engagement import summary
 
     assert summary(order.shop_id) == {"email_opens": 1, "emails_opened": 1, "email_clicks": 1,
-                                      "tracking_page_views": 1, "lookups": 0, "orders_tracked_by_shoppers": 1}
+                                      "tracking_page_views": 1, "lookups": 0, "recommendation_clicks": 0,
+                                      "orders_tracked_by_shoppers": 1}
 
 
 def test_duplicates_replays_and_reruns_send_nothing_twice(app: Any, db: Any, shop: Any, post_shopify: Any,

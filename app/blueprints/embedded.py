@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order, Shipment, Shop
 from app.queue import RETRY, queue
-from app.services import carrier_choice, installs
+from app.services import carrier_choice, faq, installs
 from app.services.status import shop_status
 from connectors.carriers import carrier
 from connectors.shopify.oauth import OAuthError
@@ -77,6 +77,21 @@ def api_carrier_priority() -> tuple[Response, int]:
     shop.settings = {**(shop.settings or {}), "carrier_priority": [c.strip().lower() for c in codes]}
     db.session.commit()
     return jsonify(carriers=shop.settings["carrier_priority"]), 200
+
+
+@bp.put("/api/v1/settings/faq")
+def api_faq() -> tuple[Response, int]:
+    """The questions and answers shown on the tracking page, per language (an empty list restores ours)."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
+    try:
+        entries = faq.validate(request.get_json(silent=True))
+    except faq.FaqError as exc:
+        return jsonify(error=str(exc)), 400
+    shop.settings = {**(shop.settings or {}), "faq": {**((shop.settings or {}).get("faq") or {}), **entries}}
+    db.session.commit()
+    return jsonify(faq=shop.settings["faq"]), 200
 
 
 @bp.put("/api/v1/shipments/<int:shipment_id>/carrier")

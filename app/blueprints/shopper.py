@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -13,7 +14,7 @@ from app.extensions import db, limiter
 from app.i18n import pick_language
 from app.labels import DELAY_LABELS, PROGRESS_STEPS, STATUS_LABELS, progress_index
 from app.models import Message, Order, Shop
-from app.services import engagement
+from app.services import engagement, faq, recommendations
 from app.services.links import order_id_from_token, tracking_token
 from app.services.shops import shop_settings
 
@@ -53,7 +54,10 @@ def render_tracking(token: str, shop_id: int | None = None) -> str:
     g.page_language = pick_language(order.locale)
     shop = db.session.get(Shop, order.shop_id)
     assert shop is not None
-    html = render_template("tracking.html", order=order, shop=shop_settings(shop), token=token)
+    picks = [(r.title, engagement.page_click_url(shop.id, order.id, "recommendation", r.url))
+             for r in recommendations.for_order(shop, order)]
+    html = render_template("tracking.html", order=order, shop=shop_settings(shop), token=token,
+                           faq=faq.for_page(shop, str(get_locale())), recommendations=picks)
     engagement.record("page_view", shop.id, order.id)
     db.session.commit()
     return html
@@ -120,10 +124,14 @@ def click(token: str) -> Response:
     if not isinstance(target, str) or not target.startswith(("https://", "http://")):
         abort(404, description=_("This link is not valid. Please check the link in your email."))
     assert data is not None
-    message = db.session.get(Message, data["m"])
-    if message is not None:
-        engagement.record("click", message.shop_id, message.order_id, message.id)
-        db.session.commit()
+    if isinstance(data.get("m"), int):
+        message = db.session.get(Message, data["m"])
+        if message is not None:
+            engagement.record("click", message.shop_id, message.order_id, message.id)
+    elif data.get("k") == "recommendation" and db.session.get(Shop, data["s"]) is not None:
+        order_id = data.get("o") if isinstance(data.get("o"), int) else None
+        engagement.record("recommendation", data["s"], order_id if db.session.get(Order, order_id) else None)
+    db.session.commit()
     return redirect(target, 302)
 
 

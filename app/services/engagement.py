@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Engagement
 
 _SALT = "postventa.engagement.v1"
-KINDS = ("open", "click", "page_view", "lookup")
+KINDS = ("open", "click", "page_view", "lookup", "recommendation")
 
 
 def _serializer() -> URLSafeSerializer:
@@ -23,6 +23,12 @@ def _serializer() -> URLSafeSerializer:
 def click_url(message_id: int, target: str) -> str:
     """A link in an email that counts the click, then goes to `target` (and only there: it is signed)."""
     return f"{current_app.config['APP_URL']}/r/{_serializer().dumps({'m': message_id, 'u': target})}"
+
+
+def page_click_url(shop_id: int, order_id: int, kind: str, target: str) -> str:
+    """A link on a shopper page (a recommendation), counted under `kind` before it goes to `target`."""
+    token = _serializer().dumps({"s": shop_id, "o": order_id, "k": kind, "u": target})
+    return f"{current_app.config['APP_URL']}/r/{token}"
 
 
 def open_pixel_url(message_id: int) -> str:
@@ -35,7 +41,9 @@ def read(token: str) -> dict[str, Any] | None:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("m"), int) else None
+    if not isinstance(data, dict) or not isinstance(data.get("u", ""), str):
+        return None
+    return data if isinstance(data.get("m"), int) or isinstance(data.get("s"), int) else None
 
 
 def record(kind: str, shop_id: int, order_id: int | None = None, message_id: int | None = None) -> None:
@@ -58,4 +66,5 @@ def summary(shop_id: int) -> dict[str, int]:
             Engagement.shop_id == shop_id, Engagement.kind == "open"))
     return {"email_opens": counts["open"], "emails_opened": int(opened or 0), "email_clicks": counts["click"],
             "tracking_page_views": counts["page_view"], "lookups": counts["lookup"],
+            "recommendation_clicks": counts["recommendation"],
             "orders_tracked_by_shoppers": int(orders_seen or 0)}

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from app.extensions import db
 from app.models import DataRequest, LocalMail, Message, Order, Refund, Return, Shop, WebhookEvent
+from app.services import recommendations
 from connectors.base import CustomerDataRequest, CustomerRedact
 
 REDACTED_PAYLOAD = '{"redacted": true}'
@@ -112,3 +113,4 @@ def uninstall(shop: Shop) -> None:
 def erase_shop(shop_id: int) -> None:
     """Delete the shop and everything stored for it (its events and this very request included)."""
     db.session.execute(delete(Shop).where(Shop.id == shop_id))
+    recommendations.forget(shop_id)

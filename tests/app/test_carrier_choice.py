@@ -83,3 +83,15 @@ def test_cli_prints_the_candidates_as_json(app: Any) -> None:
     assert result.exit_code == 0
     assert [m["code"] for m in json.loads(result.output)][:2] == ["fedex", "purolator"]
     assert json.loads(app.test_cli_runner().invoke(args=["carriers", "detect", "hello"]).output) == []
+
+
+def test_faq_through_the_embedded_api(app: Any, db: Any, client: Any, fake_shopify: FakeShopify) -> None:
+    client.get("/shopify/install", query_string={"shop": SHOP, "id_token": session_token(app)})
+    auth = {"Authorization": f"Bearer {session_token(app)}"}
+    assert client.put("/api/v1/settings/faq", json={"es": []}).status_code == 401
+    bad = client.put("/api/v1/settings/faq", json={"de": [{"q": "?", "a": "!"}]}, headers=auth)
+    assert bad.status_code == 400 and "languages" in bad.get_json()["error"]
+    ok = client.put("/api/v1/settings/faq", json={"en": [{"q": "Do you ship to Hawaii?", "a": "Yes."}]},
+                    headers=auth)
+    assert ok.status_code == 200 and ok.get_json()["faq"]["en"][0]["q"] == "Do you ship to Hawaii?"
+    assert db.session.scalar(select(Shop).where(Shop.domain == SHOP)).settings["faq"]["en"][0]["a"] == "Yes."

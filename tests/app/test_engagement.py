@@ -75,3 +75,40 @@ def test_each_shipment_lists_its_own_items(db: Any, shop: Any, client: Any, post
     assert "Trail Runner Sneakers" in sections[0] and "Merino Wool Socks (3-Pack)" in sections[0]
     assert "× 2" in sections[0] and "Insulated Water Bottle" not in sections[0]
     assert "Insulated Water Bottle 32oz" in sections[1] and "Trail Runner" not in sections[1]
+
+
+def test_faq_and_recommendations_on_the_tracking_page(app: Any, db: Any, shop: Any, client: Any,
+                                                      post_shopify: Any) -> None:
+    from app.models import Order
+    from app.services.links import tracking_token
+
+    post_shopify("orders/create", load_fixture("shopify", "orders_multiple_fulfillments.json"), "m1")  # #1042
+    post_shopify("orders/create", load_fixture("shopify", "orders_create.json"), "m2")  # #1001, in Spanish
+    process_events(claim_pending(10))
+    mine = db.session.scalar(select(Order).where(Order.number == "#1001"))
+    page = client.get(f"/t/{tracking_token(mine.id)}").get_data(as_text=True)
+    assert "¿Cuándo llegará mi pedido?" in page  # our questions, in the order's language
+    # Best sellers from the store's other orders, never what this order already has.
+    assert "Trail Runner Sneakers" in page and "Camiseta de algodón orgánico</a>" not in page
+    link = page.split('<section class="card recommendations">')[1].split('href="')[1].split('"')[0]
+    resp = client.get(link.removeprefix(app.config["APP_URL"]).replace("&amp;", "&"))
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("https://tienda-test.myshopify.com/search?q=")
+    assert engagement.summary(shop.id)["recommendation_clicks"] == 1
+    # The merchant's own questions replace ours for that language.
+    shop.settings = {"faq": {"es": [{"q": "¿Hacéis envíos a Canarias?", "a": "Sí, en 3 a 5 días."}]}}
+    db.session.commit()
+    page = client.get(f"/t/{tracking_token(mine.id)}").get_data(as_text=True)
+    assert "¿Hacéis envíos a Canarias?" in page and "¿Cuándo llegará mi pedido?" not in page
+
+
+def test_faq_validation() -> None:
+    import pytest
+
+    from app.services.faq import FaqError, validate
+
+    assert validate({"es": [{"q": " ¿Sí? ", "a": "Sí."}]}) == {"es": [{"q": "¿Sí?", "a": "Sí."}]}
+    for bad in ({}, {"fr": []}, {"es": "x"}, {"es": [{"q": "", "a": "x"}]}, {"es": [{"q": "x" * 201, "a": "y"}]},
+                {"en": [{"q": "q", "a": "a"}] * 11}, None, []):
+        with pytest.raises(FaqError):
+            validate(bad)
