@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
+from app.api_spec import SPEC
 from app.extensions import db
 from app.models import Order, Shipment, Shop
 from app.queue import RETRY, queue
@@ -50,6 +51,11 @@ def _api_shop() -> Shop | tuple[Response, int]:
     if shop is None:
         return jsonify(error="shop is not installed; open the app from Shopify admin"), 404
     return shop
+
+
+@bp.get("/api/v1/openapi.json")
+def api_spec() -> tuple[Response, int]:
+    return jsonify(SPEC), 200
 
 
 @bp.get("/api/v1/shop")
