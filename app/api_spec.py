@@ -55,6 +55,16 @@ SPEC: dict[str, Any] = {
             "responses": _answers({"type": "object", "properties": {
                 "id": {"type": "integer"}, "carrier": {"type": "string"}, "carrier_code": {"type": "string"},
                 "tracking_url": {"type": ["string", "null"]}}}, 400, 401, 404)}},
+        "/api/v1/shipments/{shipment_id}/events": {"post": {
+            "summary": "Add the merchant's own tracking update; the same rules and emails as a carrier's",
+            "parameters": [{"name": "shipment_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": _body({"type": "object", "required": ["status"], "properties": {
+                "status": {"enum": ["pending", "info_received", "in_transit", "out_for_delivery", "attempt_fail",
+                                    "available_for_pickup", "delivered", "exception", "expired"]},
+                "message": {"type": "string", "maxLength": 500}, "location": {"type": "string", "maxLength": 255},
+                "occurred_at": {"type": "string", "format": "date-time"}}}),
+            "responses": _answers({"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string"}}}, 400, 401, 404)}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "responses": _answers({"type": "object"})}},
     },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
@@ -10,8 +12,11 @@ from app.extensions import db
 from app.models import Order, Shipment, Shop
 from app.queue import RETRY, queue
 from app.services import carrier_choice, faq, installs
+from app.services.orders import apply_tracking_event
 from app.services.status import shop_status
+from connectors.base import TrackingEventChange
 from connectors.carriers import carrier
+from connectors.model import ShipmentStatus, TrackingEvent
 from connectors.shopify.oauth import OAuthError
 from connectors.shopify.session_token import SessionToken, verify_session_token
 
@@ -98,6 +103,53 @@ def api_faq() -> tuple[Response, int]:
     shop.settings = {**(shop.settings or {}), "faq": {**((shop.settings or {}).get("faq") or {}), **entries}}
     db.session.commit()
     return jsonify(faq=shop.settings["faq"]), 200
+
+
+@bp.post("/api/v1/shipments/<int:shipment_id>/events")
+def api_shipment_event(shipment_id: int) -> tuple[Response, int]:
+    """The merchant's own news of a parcel (a call from the carrier, a delivery confirmed by phone)."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
+    shipment = db.session.scalar(select(Shipment).join(Order).where(Shipment.id == shipment_id,
+                                                                    Order.shop_id == shop.id))
+    if shipment is None:
+        return jsonify(error="no such shipment in this shop"), 404
+    body = request.get_json(silent=True)
+    try:
+        event = merchant_event(body)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    apply_tracking_event(shipment.order, TrackingEventChange(shipment.order.external_id, shipment.external_id,
+                                                             event))
+    db.session.commit()
+    return jsonify(id=shipment.id, status=shipment.status), 200
+
+
+def merchant_event(body: object) -> TrackingEvent:
+    """{"status": one of the nine tags, "message"?, "location"?, "occurred_at"? (ISO 8601, default now)}."""
+    if not isinstance(body, dict):
+        raise ValueError('expected {"status": "...", "message": "...", "location": "...", "occurred_at": "..."}')
+    try:
+        status = ShipmentStatus(str(body.get("status")))
+    except ValueError:
+        raise ValueError(f"status must be one of: {', '.join(s.value for s in ShipmentStatus)}") from None
+    when = datetime.now(UTC)
+    if body.get("occurred_at") is not None:
+        try:
+            when = datetime.fromisoformat(str(body["occurred_at"]))
+        except ValueError:
+            raise ValueError("occurred_at must be an ISO 8601 date and time") from None
+        if when.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone offset (e.g. 2026-11-23T10:00:00+01:00)")
+        if when > datetime.now(UTC) + timedelta(minutes=5):
+            raise ValueError("occurred_at is in the future")
+    message, location = body.get("message"), body.get("location")
+    for name, value, limit in (("message", message, 500), ("location", location, 255)):
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise ValueError(f"{name} must be text of at most {limit} characters")
+    return TrackingEvent(status=status, occurred_at=when.astimezone(UTC), message=message or None,
+                         location=location or None, raw_status="merchant")
 
 
 @bp.put("/api/v1/shipments/<int:shipment_id>/carrier")

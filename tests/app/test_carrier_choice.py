@@ -95,3 +95,33 @@ def test_faq_through_the_embedded_api(app: Any, db: Any, client: Any, fake_shopi
                     headers=auth)
     assert ok.status_code == 200 and ok.get_json()["faq"]["en"][0]["q"] == "Do you ship to Hawaii?"
     assert db.session.scalar(select(Shop).where(Shop.domain == SHOP)).settings["faq"]["en"][0]["a"] == "Yes."
+
+
+def test_merchant_tracking_updates_through_the_api(app: Any, db: Any, client: Any, post_shopify: Any,
+                                                   fake_shopify: FakeShopify) -> None:
+    from app.models import Message
+
+    client.get("/shopify/install", query_string={"shop": SHOP, "id_token": session_token(app)})
+    auth = {"Authorization": f"Bearer {session_token(app)}"}
+    shipped(post_shopify, "PQ4F6P0703673180128000P", "Correos", domain=SHOP)
+    s = db.session.scalar(select(Shipment))
+    url = f"/api/v1/shipments/{s.id}/events"
+    for bad, message in [({"status": "lost"}, "status must be one of"),
+                         ({"status": "delivered", "occurred_at": "yesterday"}, "ISO 8601"),
+                         ({"status": "delivered", "occurred_at": "2026-11-22T10:00:00"}, "time zone"),
+                         ({"status": "delivered", "occurred_at": "2099-01-01T00:00:00+00:00"}, "future"),
+                         ({"status": "delivered", "message": "x" * 501}, "at most 500"),
+                         ([], "expected")]:
+        resp = client.post(url, json=bad, headers=auth)
+        assert resp.status_code == 400 and message in resp.get_json()["error"], message
+    assert client.post(url, json={"status": "delivered"}).status_code == 401
+    done = client.post(url, json={"status": "delivered", "message": "Entregado al conserje",
+                                  "location": "Madrid", "occurred_at": "2026-11-22T18:00:00+01:00"}, headers=auth)
+    assert done.status_code == 200 and done.get_json()["status"] == "delivered"
+    db.session.expire_all()
+    s = db.session.get(Shipment, s.id)
+    assert [(e.status, e.location, e.raw_status) for e in s.events][-1] == ("delivered", "Madrid", "merchant")
+    assert [m.kind for m in db.session.scalars(select(Message))].count("delivered") == 1
+    again = client.post(url, json={"status": "in_transit", "occurred_at": "2026-11-22T19:00:00+01:00"},
+                        headers=auth)
+    assert again.status_code == 200 and again.get_json()["status"] == "delivered"  # never back from delivered
