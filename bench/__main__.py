@@ -1,4 +1,4 @@
-"""Runs both benchmarks (ingest, then pipeline) and prints a summary; always exits 0."""
+"""Runs the benchmarks (ingest, tracking page, then pipeline) and prints a summary; always exits 0."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 import time
 import traceback
 
-from bench import ingest, pipeline
+from bench import ingest, pipeline, tracking_page
 
 
 def main() -> int:
@@ -18,6 +18,14 @@ def main() -> int:
     except Exception:  # a measurement, not a test: report and go on
         traceback.print_exc()
         summary.append("ingest: failed (see above)")
+    print()
+    try:
+        tracking = tracking_page.run()
+        summary += (["tracking page:", *(f"  {line}" for line in tracking.lines)] if tracking
+                    else ["tracking page: skipped"])
+    except Exception:
+        traceback.print_exc()
+        summary.append("tracking page: failed (see above)")
     print()
     try:
         summary += ["pipeline:", *(f"  {line}" for line in pipeline.run().lines)]
