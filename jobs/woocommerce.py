@@ -46,9 +46,16 @@ def backfill(shop_id: int) -> dict[str, int]:
 def reconcile(shop_id: int) -> int:
     """Re-read recently modified orders and re-enable disabled webhooks (scheduled by the dispatcher)."""
     from app.services import woocommerce
+    from connectors.woocommerce.client import WooAuthError
 
     with job_app().app_context():
         shop = _connected(shop_id)
         if shop is None:
             return 0
-        return woocommerce.reconcile(shop)
+        try:
+            return woocommerce.reconcile(shop)
+        except WooAuthError as exc:
+            # The merchant revoked our keys: stop asking every 15 minutes; connecting again restores it.
+            db.session.rollback()
+            woocommerce.disconnect(shop, str(exc))
+            return 0

@@ -135,6 +135,7 @@ def save_credentials(store_url: str, creds: Credentials, name: str | None = None
         shop.webhook_secret_enc = encrypt(secrets.token_urlsafe(32))
     shop.installed_at = shop.installed_at if shop.uninstalled_at is None and shop.installed_at else now
     shop.uninstalled_at = None
+    shop.settings = {k: v for k, v in (shop.settings or {}).items() if k != "disconnected"}
     db.session.flush()
     return shop
 
@@ -231,3 +232,11 @@ def reconcile(shop: Shop) -> int:
     shop.reconciled_at = started
     db.session.commit()
     return seen
+
+
+def disconnect(shop: Shop, reason: str) -> None:
+    """Forget keys the store no longer accepts, saying why; the shop's data stays."""
+    shop.credentials_enc = None
+    shop.settings = {**(shop.settings or {}), "disconnected": {"at": datetime.now(UTC).isoformat(),
+                                                               "reason": reason[:500]}}
+    db.session.commit()

@@ -312,3 +312,19 @@ def test_backfill_reads_tracking_from_the_plugin_or_core_fulfillments(
     assert shipments["3001"] == [("9f1c", "PQ4F6P0703673180128000P")]
     assert shipments["3002"] == [("3002-fulfillment-7", "PQ4F6P0703673180155000K")]
     assert shipments["3003"] == [("3003-completed", None)]  # still a shipment the merchant can add tracking to
+
+
+def test_revoked_keys_disconnect_the_store_instead_of_failing_forever(
+        app: Flask, db: Any, woo_shop: Shop, fake_woocommerce: FakeWooCommerce) -> None:
+    from jobs.dispatcher import dispatch_once, shops_due_for_reconciliation
+
+    fake_woocommerce.keys.clear()  # the merchant deleted our key in WooCommerce
+    dispatch_once(app)
+    drain(app)
+    db.session.expire_all()
+    shop = db.session.get(Shop, woo_shop.id)
+    assert shop.credentials_enc is None and "disconnected" in shop.settings
+    assert shops_due_for_reconciliation(app, datetime.now(UTC) + timedelta(days=1)) == []
+    assert count(db, Order) == 0
+    reconnected = save_credentials(shop.domain, Credentials(CONSUMER_KEY, CONSUMER_SECRET))
+    assert "disconnected" not in reconnected.settings
