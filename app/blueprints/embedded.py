@@ -58,6 +58,18 @@ def _api_shop() -> Shop | tuple[Response, int]:
     return shop
 
 
+def _api_shipment(shipment_id: int) -> Shipment | tuple[Response, int]:
+    """One of the calling shop's shipments, or the error to answer (another shop's is a 404)."""
+    shop = _api_shop()
+    if not isinstance(shop, Shop):
+        return shop
+    shipment = db.session.scalar(select(Shipment).join(Order).where(Shipment.id == shipment_id,
+                                                                    Order.shop_id == shop.id))
+    if shipment is None:
+        return jsonify(error="no such shipment in this shop"), 404
+    return shipment
+
+
 @bp.get("/api/v1/openapi.json")
 def api_spec() -> tuple[Response, int]:
     return jsonify(SPEC), 200
@@ -108,13 +120,9 @@ def api_faq() -> tuple[Response, int]:
 @bp.post("/api/v1/shipments/<int:shipment_id>/events")
 def api_shipment_event(shipment_id: int) -> tuple[Response, int]:
     """The merchant's own news of a parcel (a call from the carrier, a delivery confirmed by phone)."""
-    shop = _api_shop()
-    if not isinstance(shop, Shop):
-        return shop
-    shipment = db.session.scalar(select(Shipment).join(Order).where(Shipment.id == shipment_id,
-                                                                    Order.shop_id == shop.id))
-    if shipment is None:
-        return jsonify(error="no such shipment in this shop"), 404
+    shipment = _api_shipment(shipment_id)
+    if not isinstance(shipment, Shipment):
+        return shipment
     body = request.get_json(silent=True)
     try:
         event = merchant_event(body)
@@ -155,19 +163,15 @@ def merchant_event(body: object) -> TrackingEvent:
 @bp.put("/api/v1/shipments/<int:shipment_id>/carrier")
 def api_shipment_carrier(shipment_id: int) -> tuple[Response, int]:
     """The merchant corrects a shipment's carrier; the tracking link follows."""
-    shop = _api_shop()
-    if not isinstance(shop, Shop):
-        return shop
-    shipment = db.session.scalar(select(Shipment).join(Order).where(Shipment.id == shipment_id,
-                                                                    Order.shop_id == shop.id))
-    if shipment is None:
-        return jsonify(error="no such shipment in this shop"), 404
+    shipment = _api_shipment(shipment_id)
+    if not isinstance(shipment, Shipment):
+        return shipment
     body = request.get_json(silent=True)
     code = body.get("carrier") if isinstance(body, dict) else None
     if not isinstance(code, str):
         return jsonify(error='expected {"carrier": "code"}'), 400
     try:
-        carrier_choice.override(shipment, shop, code)
+        carrier_choice.override(shipment, shipment.order.shop, code)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     db.session.commit()
