@@ -13,9 +13,8 @@ def record_refund(order: Order, refund: model.Refund) -> Refund:
     """Insert the refund unless it is already known; a replayed webhook changes nothing."""
     row = db.session.scalar(select(Refund).where(Refund.order_id == order.id, Refund.external_id == refund.external_id))
     if row is None:
-        currency = refund.amount.currency if refund.amount.currency != "XXX" else order.currency
         row = Refund(order_id=order.id, external_id=refund.external_id, amount=refund.amount.amount,
-                     currency=currency, note=refund.note, refunded_at=refund.created_at)
+                     currency=refund.amount.currency, note=refund.note, refunded_at=refund.created_at)
         db.session.add(row)
         db.session.flush()
     return row

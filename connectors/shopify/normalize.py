@@ -405,20 +405,22 @@ def normalize_refund(payload: Mapping[str, Any]) -> tuple[str, Refund]:
     currency = None
     for i, raw in enumerate(_list(data, "transactions", "refund")):
         currency = currency or _opt_str(_mapping(raw, f"refund.transactions[{i}]"), "currency", "refund")
+    # A refund that moved no money (restock only) has no transaction: its money sets still name the currency.
+    currency = currency or _set_currency(data)
     if currency is None:
-        # A refund that moved no money (restock only) has no transaction to name a currency.
-        currency = _first_line_currency(data) or "XXX"
+        raise NormalizeError("refund: no transaction, line or duties amount names a currency")
     return order_id, _refund(data, currency, "refund")
 
 
-def _first_line_currency(data: Mapping[str, Any]) -> str | None:
+def _set_currency(data: Mapping[str, Any]) -> str | None:
+    """The shop currency of the refund's first money set (a line's subtotal, else the duties total)."""
     lines = data.get("refund_line_items")
-    for line in lines if isinstance(lines, list) else ():
-        subtotal = line.get("subtotal_set") if isinstance(line, Mapping) else None
-        if isinstance(subtotal, Mapping) and isinstance(subtotal.get("shop_money"), Mapping):
-            code = subtotal["shop_money"].get("currency_code")
-            if isinstance(code, str):
-                return code
+    sets = [line.get("subtotal_set") for line in lines if isinstance(line, Mapping)] if isinstance(lines, list) else []
+    for money_set in [*sets, data.get("total_duties_set")]:
+        shop_money = money_set.get("shop_money") if isinstance(money_set, Mapping) else None
+        code = shop_money.get("currency_code") if isinstance(shop_money, Mapping) else None
+        if isinstance(code, str) and len(code) == 3:
+            return code
     return None
 
 

@@ -29,8 +29,15 @@ def test_refund_webhook() -> None:
 def test_refund_that_moved_no_money_takes_the_lines_currency() -> None:
     payload = load_fixture("shopify", "refunds_create.json")
     payload["transactions"] = []
+    payload["refund_line_items"][0]["subtotal_set"]["shop_money"]["currency_code"] = "MXN"
+    change = get_connector("shopify").normalize_webhook("refunds/create", payload)
+    assert isinstance(change, RefundChange) and change.refund.amount == Money(Decimal("0"), "MXN")
+    payload["refund_line_items"] = []  # then the duties total's
     change = get_connector("shopify").normalize_webhook("refunds/create", payload)
     assert isinstance(change, RefundChange) and change.refund.amount == Money(Decimal("0"), "EUR")
+    del payload["total_duties_set"]
+    with pytest.raises(NormalizeError, match="names a currency"):
+        get_connector("shopify").normalize_webhook("refunds/create", payload)
 
 
 @pytest.mark.parametrize(("topic", "fixture", "status"), [
