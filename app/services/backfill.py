@@ -1,10 +1,12 @@
-"""Importing a shop's recent orders through the GraphQL Admin API, page by page, resumable."""
+"""Importing a shop's recent orders page by page, resumable; each platform only says how to fetch a page."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -14,6 +16,7 @@ from app.extensions import db
 from app.models import Backfill, Shop
 from app.services import installs
 from app.services.orders import upsert_order
+from connectors import model
 from connectors.base import NormalizeError
 from connectors.shopify.admin import ShopifyAdminClient
 from connectors.shopify.graphql_orders import ORDERS_COUNT_QUERY, ORDERS_QUERY, normalize_graphql_order
@@ -21,6 +24,19 @@ from connectors.shopify.graphql_orders import ORDERS_COUNT_QUERY, ORDERS_QUERY, 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
 DEFAULT_DAYS = 60
+
+
+@dataclass(frozen=True)
+class OrdersPage:
+    """One page of a platform's orders, each normalised on demand so that one odd order can be skipped."""
+
+    orders: Sequence[Callable[[], model.Order]]
+    cursor: str | None  # where the next page starts
+    has_next: bool
+    total: int | None = None  # how many orders the whole import holds, when the page says
+
+
+PageFetch = Callable[[str | None], OrdersPage]
 
 
 def start(shop: Shop, days: int = DEFAULT_DAYS) -> Backfill:
@@ -59,8 +75,10 @@ def run(backfill_id: int, on_page: Callable[[Backfill], None] | None = None) -> 
         if shop.platform == "woocommerce":
             from app.services import woocommerce
 
-            return woocommerce.run_backfill(backfill, on_page)
-        return _run_shopify(shop, backfill, on_page)
+            fetch = woocommerce.page_fetch(shop, backfill.since)
+        else:
+            fetch = _shopify_fetch(shop, backfill)
+        return _import(shop, backfill, fetch, on_page)
     except Exception as exc:  # kept on the row for the admin, then raised for RQ's retry
         db.session.rollback()
         backfill.error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -68,27 +86,44 @@ def run(backfill_id: int, on_page: Callable[[Backfill], None] | None = None) -> 
         raise
 
 
-def _run_shopify(shop: Shop, backfill: Backfill, on_page: Callable[[Backfill], None] | None) -> Backfill:
+def shopify_fetch(shop: Shop, search: str) -> PageFetch:
+    """Pages of the shop's orders matching a search, through the GraphQL Admin API."""
+
+    def fetch(cursor: str | None) -> OrdersPage:
+        page = order_page(shop, search, cursor)
+        return OrdersPage([partial(normalize_graphql_order, node) for node in page["nodes"]],
+                          page["pageInfo"]["endCursor"] or cursor, bool(page["pageInfo"]["hasNextPage"]))
+
+    return fetch
+
+
+def _shopify_fetch(shop: Shop, backfill: Backfill) -> PageFetch:
     search = f"created_at:>={backfill.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
     if backfill.total is None:
         counted = _client(shop).graphql(ORDERS_COUNT_QUERY, {"query": search})
         backfill.total = int((counted.get("ordersCount") or {}).get("count") or 0)
         db.session.commit()
+    return shopify_fetch(shop, search)
+
+
+def _import(shop: Shop, backfill: Backfill, fetch: PageFetch, on_page: Callable[[Backfill], None] | None) -> Backfill:
     while backfill.status == "running":
-        page = order_page(shop, search, backfill.cursor)
-        for node in page["nodes"]:
+        page = fetch(backfill.cursor)
+        if page.total is not None:
+            backfill.total = page.total
+        for make in page.orders:
             try:
-                upsert_order(shop, normalize_graphql_order(node), notify=False)
+                upsert_order(shop, make(), notify=False)
             except NormalizeError as exc:  # one odd order must not stop the import
                 log.warning("backfill %s: order skipped: %s", backfill.id, exc)
                 backfill.skipped += 1
                 continue
             backfill.orders += 1
         backfill.pages += 1
-        backfill.cursor = page["pageInfo"]["endCursor"] or backfill.cursor
+        backfill.cursor = page.cursor
         backfill.updated_at = datetime.now(UTC)
         backfill.error = None
-        if not page["pageInfo"]["hasNextPage"]:
+        if not page.has_next:
             backfill.status, backfill.finished_at = "done", datetime.now(UTC)
         db.session.commit()
         if on_page is not None:

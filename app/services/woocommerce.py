@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,19 +16,16 @@ from sqlalchemy import select
 from app.crypto import decrypt, encrypt
 from app.extensions import db
 from app.i18n import LANGUAGES
-from app.models import Backfill, Shop, WooConnection
-from app.services.orders import upsert_order
-from connectors.base import NormalizeError
+from app.models import Shop, WooConnection
+from app.services.backfill import OrdersPage, PageFetch
+from app.services.reconcile import reapply, window_start
+from connectors.model import Order
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.normalize import FULFILLMENTS_KEY, TRACKING_META_KEY, normalize_order
 from connectors.woocommerce.urls import check_store_url
 
-log = logging.getLogger(__name__)
 CONNECTION_TTL = timedelta(hours=1)  # how long a "Connect WooCommerce" attempt waits for the store's keys
 PAGE_SIZE = 100
-# Re-read a little before the last run too: an order saved while that run was paging is not missed.
-OVERLAP = timedelta(minutes=10)
-FIRST_WINDOW = timedelta(days=1)
 
 
 class ConnectError(ValueError):
@@ -178,60 +174,30 @@ def with_tracking(client: WooClient, raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, FULFILLMENTS_KEY: fulfillments} if fulfillments else raw
 
 
-def run_backfill(backfill: Backfill, on_page: Callable[[Backfill], None] | None = None) -> Backfill:
-    """Orders modified since `since`, page by page; the saved cursor is the next page, so a crash resumes."""
-    shop = db.session.get(Shop, backfill.shop_id)
-    assert shop is not None
+def page_fetch(shop: Shop, modified_after: datetime) -> PageFetch:
+    """Pages of the store's orders modified since then; the cursor is the next page number."""
     client = client_for(shop)
-    while backfill.status == "running":
-        page_no = int(backfill.cursor or 1)
-        page = client.orders_page(page_no, per_page=PAGE_SIZE, modified_after=backfill.since)
-        backfill.total = page.total
-        for raw in page.orders:
-            try:
-                upsert_order(shop, normalize_order(with_tracking(client, raw)), notify=False)
-            except NormalizeError as exc:  # one odd order must not stop the import
-                log.warning("backfill %s: order skipped: %s", backfill.id, exc)
-                backfill.skipped += 1
-                continue
-            backfill.orders += 1
-        backfill.pages += 1
-        backfill.cursor = str(page_no + 1)
-        backfill.updated_at = datetime.now(UTC)
-        backfill.error = None
-        if not page.has_next:
-            backfill.status, backfill.finished_at = "done", datetime.now(UTC)
-        db.session.commit()
-        if on_page is not None:
-            on_page(backfill)
-    return backfill
+
+    def fetch(cursor: str | None) -> OrdersPage:
+        page_no = int(cursor or 1)
+        page = client.orders_page(page_no, per_page=PAGE_SIZE, modified_after=modified_after)
+        orders = [partial(_normalized, client, raw) for raw in page.orders]
+        return OrdersPage(orders, str(page_no + 1), page.has_next, page.total)
+
+    return fetch
+
+
+def _normalized(client: WooClient, raw: dict[str, Any]) -> Order:
+    return normalize_order(with_tracking(client, raw))
 
 
 def reconcile(shop: Shop) -> int:
     """WooCommerce never retries a webhook: re-read modified orders and put back any webhook it disabled."""
     started = datetime.now(UTC)
-    since = (shop.reconciled_at or started - FIRST_WINDOW) - OVERLAP
     client = client_for(shop)
     assert shop.webhook_secret_enc is not None
     client.ensure_webhooks(webhook_url(shop), decrypt(shop.webhook_secret_enc))
-    seen, page_no = 0, 1
-    while True:
-        page = client.orders_page(page_no, per_page=PAGE_SIZE, modified_after=since)
-        for raw in page.orders:
-            try:
-                order = normalize_order(with_tracking(client, raw))
-                upsert_order(shop, order, notify=shop.installed_at is None or order.updated_at >= shop.installed_at)
-            except NormalizeError as exc:
-                log.warning("reconcile %s: order skipped: %s", shop.domain, exc)
-                continue
-            seen += 1
-        db.session.commit()
-        if not page.has_next:
-            break
-        page_no += 1
-    shop.reconciled_at = started
-    db.session.commit()
-    return seen
+    return reapply(shop, page_fetch(shop, window_start(shop, started)), started)
 
 
 def disconnect(shop: Shop, reason: str) -> None:
