@@ -171,7 +171,7 @@ def api_shipment_carrier(shipment_id: int) -> tuple[Response, int]:
     if not isinstance(code, str):
         return jsonify(error='expected {"carrier": "code"}'), 400
     try:
-        carrier_choice.override(shipment, shipment.order.shop, code)
+        carrier_choice.override(shipment, code)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     db.session.commit()

@@ -26,7 +26,7 @@ def apply(shipment: Shipment, shop: Shop) -> None:
         shipment.tracking_url = match.tracking_url
 
 
-def override(shipment: Shipment, shop: Shop, code: str) -> None:
+def override(shipment: Shipment, code: str) -> None:
     """The merchant knows better: this shipment is with `code` (ValueError for a carrier we do not know)."""
     entry = carrier(code)
     if entry is None:

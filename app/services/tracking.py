@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -15,7 +14,6 @@ from app.services.orders import upsert_shipment
 from connectors import model
 from connectors.carriers.providers import ProviderTracking, TrackingProvider, get_provider
 
-log = logging.getLogger(__name__)
 FINAL = (model.ShipmentStatus.DELIVERED.value, model.ShipmentStatus.EXPIRED.value)
 
 
