@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -127,8 +128,10 @@ class Order(db.Model):  # type: ignore[name-defined]
     line_items: Mapped[list[LineItem]] = relationship(
         back_populates="order", order_by="LineItem.id", cascade="all, delete-orphan"
     )
+    # Parcels going to the shopper; a return's parcel coming back is a Shipment too, but not listed here.
     shipments: Mapped[list[Shipment]] = relationship(
-        back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan"
+        back_populates="order", order_by="Shipment.id", cascade="all, delete-orphan",
+        primaryjoin="and_(Order.id == Shipment.order_id, Shipment.is_return.is_(False))",
     )
 
 
@@ -186,6 +189,7 @@ class Shipment(db.Model):  # type: ignore[name-defined]
     provider: Mapped[str | None] = mapped_column(String(20))
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    is_return: Mapped[bool] = mapped_column(Boolean, default=False)  # a return's parcel on its way to the store
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     events: Mapped[list[TrackingEvent]] = relationship(
@@ -223,6 +227,7 @@ class Message(db.Model):  # type: ignore[name-defined]
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="queued")
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -314,10 +319,11 @@ class Refund(db.Model):  # type: ignore[name-defined]
 
 
 class Return(db.Model):  # type: ignore[name-defined]
-    """A return; `platform_status` is what the store's platform says about it."""
+    """A return: Postventa's own workflow (`status`) beside what the store's platform says (`platform_status`)."""
 
     __tablename__ = "returns"
-    __table_args__ = (UniqueConstraint("shop_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("shop_id", "external_id"), UniqueConstraint("shop_id", "submission_key"),
+                      UniqueConstraint("shop_id", "rma"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
@@ -328,8 +334,73 @@ class Return(db.Model):  # type: ignore[name-defined]
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The shopper's request (portal) or the platform's (webhook), and where it stands in Postventa.
+    rma: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    source: Mapped[str] = mapped_column(String(20), default="platform")  # portal | platform
+    submission_key: Mapped[str | None] = mapped_column(String(64))  # one return per submitted form
+    outcome: Mapped[str | None] = mapped_column(String(20))  # refund | store_credit | exchange
+    reason: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(5))
+    decision_note: Mapped[str | None] = mapped_column(Text)  # the merchant's words to the shopper
+    auto_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    exchange_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # [{"line_item_id", "variant_id", ...}]
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Work the queue does for it; each state is pending -> done | failed, retried safely (idempotency keys).
+    label_state: Mapped[str] = mapped_column(String(20), default="none")
+    label_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    label_error: Mapped[str | None] = mapped_column(Text)
+    label_provider: Mapped[str | None] = mapped_column(String(20))
+    label_id: Mapped[str | None] = mapped_column(String(100))
+    label_url: Mapped[str | None] = mapped_column(Text)
+    label_qr_url: Mapped[str | None] = mapped_column(Text)
+    label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id", ondelete="SET NULL"))
+    resolution_state: Mapped[str] = mapped_column(String(20), default="none")
+    resolution_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_error: Mapped[str | None] = mapped_column(Text)
+    resolution_ref: Mapped[str | None] = mapped_column(String(100))  # the platform's refund / gift card / order id
+    resolution_code: Mapped[str | None] = mapped_column(String(100))  # store credit code, exchange order name
+    resolution_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    sync_state: Mapped[str] = mapped_column(String(20), default="none")  # the return written to the platform
+    sync_error: Mapped[str | None] = mapped_column(Text)
+    task_enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship()
+    shipment: Mapped[Shipment | None] = relationship()
+    events: Mapped[list[ReturnEvent]] = relationship(order_by="ReturnEvent.id", cascade="all, delete-orphan")
+    photos: Mapped[list[ReturnPhoto]] = relationship(order_by="ReturnPhoto.id", cascade="all, delete-orphan")
+
+
+class ReturnEvent(db.Model):  # type: ignore[name-defined]
+    """One step of a return's timeline, shown to the shopper and the merchant."""
+
+    __tablename__ = "return_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReturnPhoto(db.Model):  # type: ignore[name-defined]
+    """A photo the shopper attached (validated, re-encoded), kept in SQL with the return."""
+
+    __tablename__ = "return_photos"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class WooConnection(db.Model):  # type: ignore[name-defined]

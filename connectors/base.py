@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from connectors.model import Money, Order, Refund, Return, ReturnLine, ReturnStatus, Shipment, TrackingEvent
+from connectors.model import (
+    Address,
+    Money,
+    Order,
+    Product,
+    Refund,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+    Shipment,
+    TrackingEvent,
+)
+
+
+class PlatformError(RuntimeError):
+    """The platform refused or failed a call; shown to the merchant, and the write is retried safely later."""
 
 
 class NotSupported(Exception):
@@ -169,6 +184,44 @@ class ReturnShipping:
     label_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoreCreditRequest:
+    """Credit the shopper can spend in the store (Shopify gift card, WooCommerce coupon), issued once per key."""
+
+    order_external_id: str
+    amount: Money
+    idempotency_key: str
+    customer_email: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCreditResult:
+    external_id: str
+    code: str | None  # what the shopper enters at checkout (the platform may hide a gift card's full code)
+    amount: Money
+    already_done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRequest:
+    """A free replacement order for returned items, created once per key."""
+
+    order_external_id: str
+    lines: tuple[tuple[str, int], ...]  # (variant external id, quantity)
+    idempotency_key: str
+    customer_email: str | None = None
+    shipping_address: Address | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeResult:
+    external_id: str
+    name: str | None = None  # the new order's number, e.g. "#1042"
+    already_done: bool = False
+
+
 @runtime_checkable
 class Connector(Protocol):
     """What the app needs from a platform; a method it cannot do raises NotSupported."""
@@ -207,6 +260,18 @@ class Connector(Protocol):
 
     def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
         """Attach the label and tracking of the parcel going back; returns the platform's delivery id."""
+        ...
+
+    def get_products(self, access: ShopAccess, product_ids: Sequence[str]) -> list[Product]:
+        """The products (tags, collections, variants) behind some line items; unknown ids are left out."""
+        ...
+
+    def issue_store_credit(self, access: ShopAccess, request: StoreCreditRequest) -> StoreCreditResult:
+        """Give store credit on the platform, exactly once per idempotency key."""
+        ...
+
+    def create_exchange_order(self, access: ShopAccess, request: ExchangeRequest) -> ExchangeResult:
+        """Create the free replacement order, exactly once per idempotency key."""
         ...
 
 

@@ -147,6 +147,28 @@ class Return:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductVariant:
+    """One sellable variant: what an exchange can ship instead."""
+
+    external_id: str
+    title: str
+    sku: str | None = None
+    price: Money | None = None
+    available: bool = True  # in stock (or not tracked), so it can be sent
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """What return rules look at (tags, collections) and what an exchange can offer (variants)."""
+
+    external_id: str
+    title: str
+    tags: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()  # Shopify collection handles; WooCommerce category slugs
+    variants: tuple[ProductVariant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     external_id: str
     number: str

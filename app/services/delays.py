@@ -41,7 +41,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
     grace = timedelta(hours=cfg["LATE_GRACE_HOURS"])
     stale = now - timedelta(days=cfg["STUCK_AFTER_DAYS"])
     candidates = select(Shipment).join(Order).where(
-        *live, Shipment.delay_reason.is_(None), Shipment.status != Status.EXCEPTION.value,
+        *live, Shipment.is_return.is_(False),
+        Shipment.delay_reason.is_(None), Shipment.status != Status.EXCEPTION.value,
         Shipment.tracking_number.is_not(None),
         or_(Shipment.eta_end < now - grace, quiet_since < stale))
     for s in db.session.scalars(candidates):

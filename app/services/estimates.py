@@ -39,7 +39,8 @@ def destination(address: dict[str, Any] | None) -> str | None:
 
 def _transit_days(shop_id: int, since: datetime, **where: str | None) -> list[float]:
     query = (select(Shipment.shipped_at, Shipment.delivered_at).join(Order)
-             .where(Order.shop_id == shop_id, Shipment.delivered_at.is_not(None), Shipment.shipped_at.is_not(None),
+             .where(Order.shop_id == shop_id, Shipment.is_return.is_(False),
+                    Shipment.delivered_at.is_not(None), Shipment.shipped_at.is_not(None),
                     Shipment.delivered_at >= since))
     for column, value in where.items():
         if column == "country":

@@ -27,7 +27,9 @@ def idempotency_key(shop_id: int, order_id: int, shipment_id: int | None, kind: 
 
 def schedule(order: Order, shipment: Shipment | None, kind: str, send_at: datetime | None = None) -> None:
     """Add a message unless one with the same key exists (a replay adds nothing)."""
-    if not order.email or order.cancelled_at is not None or (shipment is not None and shipment.cancelled):
+    if shipment is not None and (shipment.cancelled or shipment.is_return):
+        return  # a return's parcel is news for the store; the shopper hears about the return itself
+    if not order.email or order.cancelled_at is not None:
         return
     values = {
         "idempotency_key": idempotency_key(order.shop_id, order.id, shipment.id if shipment else None, kind),

@@ -29,7 +29,7 @@ def shop_status(shop: Shop) -> dict[str, Any]:
         "shipments_in_flight": count(
             select(func.count()).select_from(Shipment).join(Order)
             .where(Order.shop_id == shop.id, Shipment.status.not_in(("delivered", "expired")),
-                   Shipment.cancelled.is_(False))),
+                   Shipment.cancelled.is_(False), Shipment.is_return.is_(False))),
         "emails_sent": count(select(func.count()).select_from(Message)
                              .where(Message.shop_id == shop.id, Message.status == "sent")),
         "delayed": {reason: n for reason, n in db.session.execute(

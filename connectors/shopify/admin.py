@@ -9,6 +9,8 @@ from typing import Any
 
 import requests
 
+from connectors.base import PlatformError
+
 API_VERSION = "2025-10"
 # Webhook topics Postventa handles, as the GraphQL enum names them (privacy topics live in the app config).
 WEBHOOK_TOPICS = {
@@ -63,7 +65,7 @@ def gid(kind: str, external_id: str) -> str:
     return external_id if external_id.startswith("gid://") else f"gid://shopify/{kind}/{external_id}"
 
 
-class AdminApiError(RuntimeError):
+class AdminApiError(PlatformError):
     """Shopify answered with errors that retrying will not fix."""
 
 

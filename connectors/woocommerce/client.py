@@ -17,7 +17,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from woocommerce import API
 
-from connectors.base import NotSupported, RefundRequest, RefundResult
+from connectors.base import NotSupported, PlatformError, RefundRequest, RefundResult
 from connectors.model import Money
 from connectors.woocommerce.urls import Resolver, check_store_url, guarded_session
 
@@ -28,7 +28,7 @@ USER_AGENT = "Postventa (WooCommerce-Python-REST-API)"
 MAX_WAIT = 60.0  # never sleep longer than this on one Retry-After
 
 
-class WooApiError(RuntimeError):
+class WooApiError(PlatformError):
     """WooCommerce answered with an error (or not at all); `code` is WooCommerce's own error code when it sent one."""
 
     def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
