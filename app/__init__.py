@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from sqlalchemy import event
 
 from app.config import Config
-from app.extensions import babel, db, limiter, migrate, sqlite_pragmas
+from app.extensions import babel, csrf, db, limiter, migrate, sqlite_pragmas
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -32,6 +32,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
 
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    csrf.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -8,7 +8,8 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _answers(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
-    words = {400: "Bad request", 401: "No valid session token", 404: "Not found"}
+    words = {400: "Bad request", 401: "No valid session token", 404: "Not found",
+             409: "Not possible where the return stands"}
     out: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
     for code in codes:
         out[str(code)] = {"description": words[code], "content": {"application/json": {"schema": ERROR}}}
@@ -22,6 +23,12 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 QA = {"type": "object", "required": ["q", "a"],
       "properties": {"q": {"type": "string", "maxLength": 200}, "a": {"type": "string", "maxLength": 2000}}}
 QA_LIST = {"type": "array", "maxItems": 10, "items": QA}
+WORDS = {"type": "array", "items": {"type": "string"}}
+RETURN_ID = {"name": "return_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+RETURN = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "rma": {"type": ["string", "null"]}, "status": {"type": "string"},
+    "outcome": {"type": ["string", "null"]}, "label": {"type": "object"}, "resolution": {"type": "object"},
+    "platform_sync": {"type": "object"}, "timeline": {"type": "array"}}}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -65,6 +72,43 @@ SPEC: dict[str, Any] = {
                 "occurred_at": {"type": "string", "format": "date-time"}}}),
             "responses": _answers({"type": "object", "properties": {
                 "id": {"type": "integer"}, "status": {"type": "string"}}}, 400, 401, 404)}},
+        "/api/v1/returns": {"get": {
+            "summary": "The shop's returns, newest first (?status=requested: the queue waiting for a decision)",
+            "parameters": [{"name": "status", "in": "query", "required": False, "schema": {"type": "string"}}],
+            "responses": _answers({"type": "object", "properties": {
+                "returns": {"type": "array", "items": RETURN}}}, 400, 401, 404)}},
+        "/api/v1/returns/{return_id}": {"get": {
+            "summary": "One return: lines, photos, label, refund / credit / exchange result and any platform error",
+            "parameters": [RETURN_ID], "responses": _answers(RETURN, 401, 404)}},
+        "/api/v1/returns/{return_id}/{action}": {"post": {
+            "summary": "approve | reject (with a note for the shopper) | receive | close (refund, credit or exchange "
+                       "on the platform, once) | retry (failed label or platform work, same idempotency keys)",
+            "parameters": [RETURN_ID, {"name": "action", "in": "path", "required": True, "schema": {
+                "enum": ["approve", "reject", "receive", "close", "retry"]}}],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"note": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": _answers(RETURN, 401, 404, 409)}},
+        "/api/v1/returns/{return_id}/photos/{photo_id}": {"get": {
+            "summary": "A photo the shopper attached (JPEG)",
+            "parameters": [RETURN_ID, {"name": "photo_id", "in": "path", "required": True,
+                                       "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "OK", "content": {"image/jpeg": {}}},
+                          "401": {"description": "No valid session token"}, "404": {"description": "Not found"}}}},
+        "/api/v1/settings/returns": {"put": {
+            "summary": "Return rules: window, outcomes, reasons, non-returnable tags / SKUs / collections, final-sale "
+                       "order tags, auto-approval, the policy text per language, the store's return address",
+            "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
+                "enabled": {"type": "boolean"}, "window_days": {"type": "integer", "minimum": 0, "maximum": 365},
+                "outcomes": {"type": "array", "items": {"enum": ["refund", "store_credit", "exchange"]}},
+                "reasons": {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["code", "labels"],
+                            "properties": {"code": {"type": "string"}, "labels": {"type": "object"},
+                                           "requires_photo": {"type": "boolean"}}}},
+                "non_returnable_tags": WORDS, "non_returnable_skus": WORDS, "non_returnable_collections": WORDS,
+                "final_sale_order_tags": WORDS, "max_returns_per_order": {"type": "integer", "minimum": 1},
+                "auto_approve": {"type": "boolean"}, "auto_approve_max": {"type": ["string", "number", "null"]},
+                "text": {"type": "object", "properties": {"es": {"type": "string"}, "en": {"type": "string"}}},
+                "return_address": {"type": "object", "required": ["line1", "city", "postal_code", "country_code"]}}}),
+            "responses": _answers({"type": "object", "properties": {"returns": {"type": "object"}}}, 400, 401, 404)}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "responses": _answers({"type": "object"})}},
     },

@@ -89,6 +89,14 @@ class Config:
             # Shows the local outbox at /admin/outbox; `make run` turns it on.
             "DEV_ADMIN": env.get("POSTVENTA_DEV_ADMIN") == "1",
             "MAX_CONTENT_LENGTH": ONE_MIB,
+            # CSRF tokens are checked by the forms that need them, not on every POST (webhooks, JSON API).
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+            # Return labels: the built-in PDF, or carrier labels bought through a provider when its key is set.
+            "LABEL_PROVIDER": (env.get("LABEL_PROVIDER") or "builtin").strip().lower(),
+            "LABEL_PROVIDER_KEYS": {name: env[f"{name.upper()}_API_KEY"] for name in ("easypost", "shippo")
+                                    if env.get(f"{name.upper()}_API_KEY")},
+            "LABEL_PROVIDER_BASE_URL": None,  # tests point it at a local fake
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
             "QUEUE_NAME": env.get("POSTVENTA_QUEUE") or "postventa",
@@ -124,4 +132,4 @@ class TestConfig(Config):
 
     def __init__(self, instance_path: Path, env: Mapping[str, str] | None = None) -> None:
         super().__init__(instance_path, env)
-        self.values.update({"DEV_ADMIN": True, "WTF_CSRF_ENABLED": False, "CLAIM_LEASE_SECONDS": 600})
+        self.values.update({"DEV_ADMIN": True, "CLAIM_LEASE_SECONDS": 600})

@@ -9,6 +9,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,6 +29,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
+csrf = CSRFProtect()  # checked explicitly by the shopper forms (webhooks and the API are not forms)
 
 
 def client_address() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_page_version() -> int:
+    """A fresh random version: unlike a counter, never equal to one a reused row id once had."""
+    return secrets.randbits(62)
 
 
 class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
@@ -78,6 +84,8 @@ class Shop(db.Model):  # type: ignore[name-defined]
     # WooCommerce: the store's base URL and its REST keys (Fernet-encrypted JSON); Shopify uses the token columns.
     store_url: Mapped[str | None] = mapped_column(Text)
     credentials_enc: Mapped[str | None] = mapped_column(Text)
+    # Replaced whenever what the tracking page shows of the shop changes (app/services/page_versions.py).
+    page_version: Mapped[int] = mapped_column(BigInteger, default=new_page_version, server_default=text("0"))
 
 
 class WebhookEvent(db.Model):  # type: ignore[name-defined]
@@ -123,6 +131,8 @@ class Order(db.Model):  # type: ignore[name-defined]
     platform_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Replaced whenever the order, its items, shipments or tracking events change (app/services/page_versions.py).
+    page_version: Mapped[int] = mapped_column(BigInteger, default=new_page_version, server_default=text("0"))
 
     shop: Mapped[Shop] = relationship()
     line_items: Mapped[list[LineItem]] = relationship(
@@ -241,6 +251,7 @@ class Message(db.Model):  # type: ignore[name-defined]
 
     order: Mapped[Order] = relationship()
     shipment: Mapped[Shipment | None] = relationship()
+    ret: Mapped[Return | None] = relationship()
 
 
 class LocalMail(db.Model):  # type: ignore[name-defined]

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Shop
 from app.queue import RETRY, queue, redis_connection
-from app.services import ingest, outbox, tracking
+from app.services import ingest, outbox, return_tasks, tracking
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def dispatch_once(app: Flask) -> Dispatched:
             q.enqueue(f"jobs.{platform}.reconcile", shop_id, description=f"reconcile shop {shop_id}")
         while ids := tracking.claim_due(app.config["MAIL_BATCH_SIZE"], now):
             q.enqueue("jobs.tracking.poll", ids, retry=RETRY, description=f"poll {len(ids)} shipments")
+        while ids := return_tasks.claim_due(app.config["MAIL_BATCH_SIZE"], now):
+            for return_id in ids:
+                q.enqueue("jobs.returns.run", return_id, retry=RETRY, description=f"return {return_id}")
         if sweep_due(app, now):
             q.enqueue("jobs.tracking.sweep", description="expire quiet shipments, flag late ones")
         db.session.remove()

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, g, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.blueprints import returns
 from app.blueprints.shopper import handle_lookup, lookup_limited, render_tracking
 from app.extensions import db
 from app.models import Shop
@@ -37,3 +38,30 @@ def tracking(token: str) -> str:
 @lookup_limited
 def lookup() -> str | Response:
     return handle_lookup(shop_id=g.proxy_shop_id)
+
+
+@bp.route("/returns", methods=["GET", "POST"])
+@lookup_limited
+def returns_lookup() -> str | Response:
+    return returns.lookup_page(_proxied_shop())
+
+
+@bp.route("/returns/o/<token>", methods=["GET", "POST"])
+def returns_order(token: str) -> str | Response:
+    return returns.order_page(_proxied_shop(), token)
+
+
+@bp.get("/returns/r/<token>")
+def returns_status(token: str) -> str:
+    return returns.status_page(_proxied_shop(), token)
+
+
+@bp.get("/returns/r/<token>/label.pdf")
+def returns_label(token: str) -> Response:
+    return returns.label_download(_proxied_shop(), token)
+
+
+def _proxied_shop() -> Shop:
+    shop = db.session.get(Shop, g.proxy_shop_id)
+    assert shop is not None
+    return shop

@@ -18,10 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from app.emails import render
 from app.extensions import db
+from app.i18n import pick_language
 from app.mail_transport import Transport, open_transport
 from app.models import Message, Order, Shop
-from app.services import engagement
+from app.services import engagement, return_policy
 from app.services.links import tracking_url
+from app.services.return_links import portal_order_url, return_url
 from app.services.shops import shop_settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def _preload(message_ids: list[int]) -> list[Message]:
             selectinload(Message.order).selectinload(Order.line_items),
             selectinload(Message.order).selectinload(Order.shop),
             selectinload(Message.shipment),
+            selectinload(Message.ret),
         )
     ))
 
@@ -145,6 +148,13 @@ def message_context(message: Message) -> dict[str, Any]:
     if shipment is not None and shipment.items:
         wanted = {str(i["line_item_id"]): int(i["quantity"]) for i in shipment.items}
         items = [li for li in order.line_items if li.external_id in wanted] or order.line_items
+    ret = message.ret
+    language = pick_language(order.locale)
+    policy = return_policy.from_settings(shop.settings)
+    if ret is not None:
+        wanted = {str(line["line_item_id"]): int(line["quantity"]) for line in ret.lines}
+        items = [li for li in order.line_items if li.external_id in wanted]
+        language = pick_language(ret.language or order.locale)
     return {
         "shop": shop_settings(shop),
         "order": order,
@@ -153,11 +163,18 @@ def message_context(message: Message) -> dict[str, Any]:
         "items": items,
         "tracking_link": engagement.click_url(message.id, tracking_url(order.id)),
         "open_pixel": engagement.open_pixel_url(message.id),
+        "ret": ret,
+        "return_link": engagement.click_url(message.id, return_url(shop.domain, ret.id)) if ret else "",
+        "returns_link": engagement.click_url(message.id, portal_order_url(shop.domain, order.id)),
+        "policy_text": return_policy.summary(policy, language) if policy.enabled else "",
+        "reason_label": (policy.reason(ret.reason).label(language)  # type: ignore[union-attr]
+                         if ret is not None and policy.reason(ret.reason) else ""),
     }
 
 
 def build_email(message: Message) -> EmailMessage:
-    rendered = render(message.kind, message.order.locale, message_context(message))
+    locale = message.ret.language if message.ret is not None and message.ret.language else message.order.locale
+    rendered = render(message.kind, locale, message_context(message))
     shop = db.session.get(Shop, message.shop_id)
     assert shop is not None
     sender = current_app.config["MAIL_FROM"]
@@ -171,6 +188,10 @@ def build_email(message: Message) -> EmailMessage:
     email["X-Postventa-Key"] = message.idempotency_key
     email.set_content(rendered.text)
     email.add_alternative(rendered.html, subtype="html")
+    ret = message.ret
+    if message.kind == "return_approved" and ret is not None and ret.label_pdf:
+        email.add_attachment(ret.label_pdf, maintype="application", subtype="pdf",
+                             filename=f"{ret.rma or 'return'}-label.pdf")
     return email
 
 

@@ -195,6 +195,8 @@ def upsert_shipment(order: Order, s: model.Shipment, notify: bool = True) -> Shi
         outbox.plan_for_new_tracking(order, row)
     if notify and Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
+    if row.is_return and Status(row.status) != old:
+        _return_parcel_moved(row)
     return row
 
 
@@ -225,7 +227,19 @@ def apply_tracking_event(order: Order, change: TrackingEventChange) -> Shipment:
     db.session.flush()
     if Status(row.status) != old:
         outbox.plan_for_status(order, row, Status(row.status))
+        if row.is_return:
+            _return_parcel_moved(row)
     return row
+
+
+def _return_parcel_moved(row: Shipment) -> None:
+    """A return's parcel is news for the return: on its way back, or received by the store."""
+    from app.services import return_workflow  # the return workflow builds on orders, not the other way round
+
+    if Status(row.status) == Status.DELIVERED:
+        return_workflow.parcel_delivered(row)
+    elif Status(row.status) not in (Status.PENDING, Status.INFO_RECEIVED):
+        return_workflow.parcel_moving(row)
 
 
 def _follow(row: Shipment) -> None:

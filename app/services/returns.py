@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order, Return, Shop
+from app.services import return_workflow
 from connectors import model
 
 RS = model.ReturnStatus
@@ -28,13 +29,37 @@ def apply_platform_return(shop: Shop, order: Order, ret: model.Return, reopened:
                      created_at=now, updated_at=now)
         db.session.add(row)
         db.session.flush()
+        row.status = FROM_PLATFORM[ret.status]
+        row.rma = row.name
+        return_workflow.record_start(row)
+        if row.status != "requested":
+            return_workflow.move(row, row.status)
         return row
     old = RS(row.platform_status) if row.platform_status else None
     moves = old is None or STAGE[ret.status] > STAGE[old] or (reopened and old == RS.CLOSED and ret.status == RS.OPEN)
     if moves:
         row.platform_status = ret.status.value
+        _follow_platform(row, ret.status)
     if ret.lines and not row.lines:
         row.lines = [asdict(line) for line in ret.lines]
     row.name = row.name or ret.name
     row.updated_at = now
     return row
+
+
+# The platform's word for a return -> Postventa's status for a return made on the platform.
+FROM_PLATFORM = {RS.REQUESTED: "requested", RS.OPEN: "approved", RS.DECLINED: "rejected", RS.CANCELED: "canceled",
+                 RS.CLOSED: "closed"}
+
+
+def _follow_platform(row: Return, status: model.ReturnStatus) -> None:
+    """A decision taken in the platform's admin is Postventa's decision too (forward only, once)."""
+    if status == RS.OPEN and row.status == "requested":
+        return_workflow.approve(row)
+    elif status == RS.DECLINED and row.status == "requested":
+        row.decision_note = row.decision_note or None
+        return_workflow.move(row, "rejected")
+    elif status == RS.CANCELED:
+        return_workflow.move(row, "canceled")
+    elif status == RS.CLOSED and row.source == "platform":
+        return_workflow.move(row, "closed")

@@ -13,8 +13,14 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from connectors.base import NotSupported
-from connectors.labels import Label, LabelProvider, LabelRequest, UnknownLabelProvider, get_label_provider
+from connectors.labels import (
+    Label,
+    LabelConfigError,
+    LabelProvider,
+    LabelRequest,
+    UnknownLabelProvider,
+    get_label_provider,
+)
 from connectors.labels.builtin import BuiltinLabels, printable
 from connectors.model import Address
 
@@ -138,12 +144,13 @@ def test_both_barcodes_decode_to_the_rma(tmp_path: Path) -> None:
     assert (zxingcpp.BarcodeFormat.QRCode, "RMA-1001-1") in found
 
 
-def test_registry_gives_builtin_and_says_the_others_are_not_there_yet() -> None:
+def test_registry_gives_builtin_and_the_carrier_providers_need_their_key() -> None:
     provider = get_label_provider("builtin", api_key="ignored")
     assert isinstance(provider, BuiltinLabels) and isinstance(provider, LabelProvider)
     assert provider.name == "builtin"
     for name in ("easypost", "shippo"):
-        with pytest.raises(NotSupported, match=f"{name}.*not implemented yet"):
-            get_label_provider(name, api_key="k")
+        with pytest.raises(LabelConfigError, match=f"{name}: the api_key setting"):
+            get_label_provider(name)
+        assert get_label_provider(name, api_key="k").name == name
     with pytest.raises(UnknownLabelProvider, match="nope"):
         get_label_provider("nope")
