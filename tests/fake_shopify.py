@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -44,6 +47,136 @@ class FakeShopify:
         self.fulfilled: dict[str, list[dict[str, Any]]] = {}
         self.returns: dict[str, dict[str, Any]] = {}  # return GID -> return, as Shopify keeps it
         self.return_calls: list[str] = []
+        # Products, store credit (gift cards) and exchanges (draft orders), in the shop's currency.
+        self.currency = "EUR"
+        self.products: dict[str, dict[str, Any]] = {}  # product GID -> Product node (see graphql_product)
+        self.shop_orders: dict[str, dict[str, Any]] = {}  # order GID -> {id, name, email, shippingAddress}
+        self.metafields: dict[tuple[str, str, str], str] = {}  # (owner GID, namespace, key) -> value
+        self.gift_cards: list[dict[str, Any]] = []  # with the full code, which the API never shows again
+        self.unindexed: set[str] = set()  # gift card GIDs Shopify's search does not show yet
+        self.drafts: dict[str, dict[str, Any]] = {}  # draft order GID -> draft
+        self.created_orders: list[dict[str, Any]] = []  # orders made by completing drafts
+        self.lose_answer: set[str] = set()  # mutations whose work is done but whose answer never arrives (once each)
+        self.aftersale_ops: list[str] = []
+
+    AFTERSALE_OPS = ("nodes(ids:", "metafieldsSet", "metafield(namespace", "giftCardCreate", "giftCards(",
+                     "draftOrderCreate", "draftOrderComplete", "draftOrders(", "shippingAddress { firstName")
+
+    def aftersale_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
+        """Products, gift cards, order metafields and draft orders, with the userErrors Shopify gives bad input."""
+        op = next(o for o in self.AFTERSALE_OPS if o in query)
+        self.aftersale_ops.append(op)
+        if op == "nodes(ids:":
+            for node_id in v["ids"]:
+                if not re.fullmatch(r"gid://shopify/\w+/\d+", node_id):
+                    raise GraphQLError(f"Invalid global id '{node_id}'")
+            return {"shop": {"currencyCode": self.currency}, "nodes": [
+                self.products.get(i) if i.startswith("gid://shopify/Product/") or i not in self._variants() else {}
+                for i in v["ids"]]}
+        if op == "metafield(namespace":
+            order = self.shop_orders.get(v["id"])
+            value = self.metafields.get((v["id"], v["namespace"], v["key"])) if order else None
+            return {"shop": {"currencyCode": self.currency}, "order": None if order is None else {
+                "id": order["id"], "name": order["name"], "metafield": None if value is None else {"value": value}}}
+        if op == "shippingAddress { firstName":
+            order = self.shop_orders.get(v["id"])
+            return {"order": None if order is None else dict(order)}
+        if op == "metafieldsSet":
+            return {"metafieldsSet": self._set_metafields(v["metafields"])}
+        if op == "giftCards(":
+            wanted = v["query"].strip().lower()
+            return {"giftCards": {"nodes": [self._card_node(c) for c in self.gift_cards
+                                            if wanted and wanted in c["code"] and c["id"] not in self.unindexed]}}
+        if op == "giftCardCreate":
+            return {"giftCardCreate": self._create_gift_card(v["input"])}
+        if op == "draftOrders(":
+            match = re.fullmatch(r'tag:"?([^"]+)"?', v["query"].strip())
+            tag = match.group(1).lower() if match else None
+            return {"draftOrders": {"nodes": [self._draft_node(d) for d in self.drafts.values()
+                                              if tag in [t.lower() for t in d["tags"]]]}}
+        if op == "draftOrderCreate":
+            return {"draftOrderCreate": self._create_draft(v["input"])}
+        return {"draftOrderComplete": self._complete_draft(v["id"])}
+
+    def _variants(self) -> dict[str, dict[str, Any]]:
+        return {var["id"]: var for p in self.products.values() for var in p["variants"]["nodes"]}
+
+    def _set_metafields(self, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+        for i, mf in enumerate(metafields):
+            where = (mf["ownerId"], mf["namespace"], mf["key"])
+            error = None
+            if mf["ownerId"] not in self.shop_orders:
+                error = ("INVALID", "ownerId", "Owner does not exist.")
+            elif not re.fullmatch(r"[A-Za-z0-9_-]{2,64}", mf["key"]):
+                error = ("INVALID", "key", "Key is invalid.")
+            elif "compareDigest" in mf and mf["compareDigest"] is None and where in self.metafields:
+                error = ("STALE_OBJECT", "compareDigest", "The metafield has been modified since it was loaded.")
+            if error:
+                return {"metafields": None, "userErrors": [
+                    {"field": ["metafields", str(i), error[1]], "code": error[0], "message": error[2]}]}
+        for mf in metafields:
+            self.metafields[(mf["ownerId"], mf["namespace"], mf["key"])] = mf["value"]
+        return {"metafields": [{"key": mf["key"], "value": mf["value"]} for mf in metafields], "userErrors": []}
+
+    def _card_node(self, card: dict[str, Any]) -> dict[str, Any]:
+        return {"id": card["id"], "lastCharacters": card["code"][-4:],
+                "initialValue": {"amount": card["initialValue"], "currencyCode": self.currency}}
+
+    def _create_gift_card(self, data: dict[str, Any]) -> dict[str, Any]:
+        def error(field: str, code: str, message: str) -> dict[str, Any]:
+            return {"giftCard": None, "giftCardCode": None,
+                    "userErrors": [{"field": ["input", field], "code": code, "message": message}]}
+
+        value = Decimal(str(data["initialValue"]))
+        code = str(data.get("code") or secrets.token_hex(8)).lower()
+        if value <= 0:
+            return error("initialValue", "GREATER_THAN", "Initial value must be greater than 0")
+        if not re.fullmatch(r"[a-z0-9]{8,20}", code):
+            return error("code", "INVALID", "Code must be 8-20 characters long and contain only letters and numbers")
+        if any(c["code"] == code for c in self.gift_cards):
+            return error("code", "TAKEN", "Code has already been taken")
+        card = {"id": f"gid://shopify/GiftCard/{700 + len(self.gift_cards)}", "code": code,
+                "initialValue": f"{value:.2f}", "note": data.get("note")}
+        self.gift_cards.append(card)
+        return {"giftCard": self._card_node(card), "giftCardCode": code, "userErrors": []}
+
+    @staticmethod
+    def _draft_node(draft: dict[str, Any]) -> dict[str, Any]:
+        return {"id": draft["id"], "name": draft["name"], "status": draft["status"], "tags": draft["tags"],
+                "order": draft["order"]}
+
+    def _create_draft(self, data: dict[str, Any]) -> dict[str, Any]:
+        variants = self._variants()
+        for i, line in enumerate(data.get("lineItems") or []):
+            if line.get("variantId") not in variants:
+                number = str(line.get("variantId")).rsplit("/", 1)[-1]
+                return {"draftOrder": None, "userErrors": [{"field": ["lineItems", str(i), "variantId"],
+                                                            "message": f"Product with ID {number} is no longer "
+                                                                       "available."}]}
+        if any(len(t) > 40 for t in data.get("tags") or []):
+            return {"draftOrder": None, "userErrors": [{"field": ["tags"], "message": "Tags is too long"}]}
+        total = sum(Decimal(variants[line["variantId"]]["price"]) * line["quantity"]
+                    * (1 - Decimal(str((line.get("appliedDiscount") or {}).get("value", 0))) / 100)
+                    for line in data["lineItems"])
+        draft_id = f"gid://shopify/DraftOrder/{900 + len(self.drafts)}"
+        self.drafts[draft_id] = {"id": draft_id, "name": f"#D{len(self.drafts) + 1}", "status": "OPEN",
+                                 "tags": list(data.get("tags") or []), "order": None, "input": data,
+                                 "total": f"{total:.2f}"}
+        return {"draftOrder": {"id": draft_id, "name": self.drafts[draft_id]["name"], "status": "OPEN"},
+                "userErrors": []}
+
+    def _complete_draft(self, draft_id: str) -> dict[str, Any]:
+        draft = self.drafts.get(draft_id)
+        if draft is None:
+            return {"draftOrder": None, "userErrors": [{"field": ["id"], "message": "Draft order does not exist"}]}
+        if draft["status"] == "COMPLETED":
+            return {"draftOrder": None, "userErrors": [{"field": None, "message": "Draft order has already been "
+                                                                                   "completed"}]}
+        order = {"id": f"gid://shopify/Order/{820_000 + len(self.created_orders)}",
+                 "name": f"#{1040 + len(self.created_orders)}", "draft": draft_id, "total": draft["total"]}
+        self.created_orders.append(order)
+        draft.update(status="COMPLETED", order={"id": order["id"], "name": order["name"]})
+        return {"draftOrder": {"id": draft_id, "status": "COMPLETED", "order": draft["order"]}, "userErrors": []}
 
     def returns_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
         """Shopify's return objects and mutations, with the userErrors it gives for bad requests."""
@@ -155,6 +288,18 @@ class FakeShopify:
             return Response(json.dumps({"errors": [{"message": "Throttled", "extensions": {
                 "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": {"cost": cost}}), 200, mimetype="application/json")
+        if any(op in body["query"] for op in self.AFTERSALE_OPS):
+            try:
+                data_aftersale = self.aftersale_call(body["query"], body["variables"])
+            except GraphQLError as exc:
+                return Response(json.dumps({"errors": [{"message": str(exc)}]}), 200, mimetype="application/json")
+            lost = next((op for op in self.lose_answer if op in body["query"]), None)
+            if lost is not None:  # done, but the caller never hears back (a crash, a dropped connection)
+                self.lose_answer.discard(lost)
+                failure = {"errors": [{"message": "Internal error. Looks like something went wrong on our end."}]}
+                return Response(json.dumps(failure), 200, mimetype="application/json")
+            return Response(json.dumps({"data": data_aftersale, "extensions": {"cost": cost}}), 200,
+                            mimetype="application/json")
         if self.fail_orders_call is not None and "orders(" in body["query"]:
             self.orders_calls += 1
             if self.orders_calls == self.fail_orders_call:
@@ -262,6 +407,20 @@ def fake_shopify(app: Any) -> Iterator[FakeShopify]:
         app.config.update(SHOPIFY_BASE_URL=None, SHOPIFY_API_KEY="")
 
 
+
+
+class GraphQLError(Exception):
+    """A request Shopify refuses as a whole (top-level errors, no data)."""
+
+
+def graphql_product(product_id: int, title: str, tags: list[str], collections: list[str],
+                    variants: list[tuple[int, str, str | None, str, bool]]) -> dict[str, Any]:
+    """A Product node as the Admin API returns it; variants are (id, title, sku, price, availableForSale)."""
+    return {"id": f"gid://shopify/Product/{product_id}", "title": title, "tags": tags,
+            "collections": {"nodes": [{"handle": h} for h in collections]},
+            "variants": {"nodes": [{"id": f"gid://shopify/ProductVariant/{vid}", "title": vtitle, "sku": sku,
+                                    "price": price, "availableForSale": available}
+                                   for vid, vtitle, sku, price, available in variants]}}
 
 
 def graphql_order(i: int, delivered: bool = False) -> dict[str, Any]:

@@ -201,6 +201,11 @@ class FakeWooCommerce:
         self.deliver_pings = False  # POST the creation ping to delivery_url (only for loopback receivers)
         self.pings: list[dict[str, Any]] = []
         self._next_id = 5000
+        # Catalogue and coupons (store credit, exchanges), in the store's currency.
+        self.currency = "EUR"
+        self.products: dict[int, dict[str, Any]] = {}  # product id -> product (see wc_product)
+        self.variations: dict[int, dict[str, Any]] = {}  # variation id -> variation (see wc_variation)
+        self.coupons: dict[int, dict[str, Any]] = {}
 
     # -- state helpers ----------------------------------------------------------------------------------
 
@@ -211,6 +216,15 @@ class FakeWooCommerce:
     def add_orders(self, orders: list[dict[str, Any]]) -> None:
         for order in orders:
             self.orders[int(order["id"])] = order
+
+    def add_products(self, *products: dict[str, Any]) -> None:
+        """Products and variations (a variation has parent_id); a variable product lists its variations."""
+        for item in products:
+            if item.get("parent_id"):
+                self.variations[int(item["id"])] = item
+                self.products[int(item["parent_id"])]["variations"].append(item["id"])
+            else:
+                self.products[int(item["id"])] = item
 
     def add_webhook(self, topic: str, delivery_url: str, *, status: str = "active", secret: str = "s3cret",
                     name: str | None = None) -> dict[str, Any]:
@@ -331,7 +345,12 @@ class FakeWooCommerce:
 
     def _routes(self) -> list[tuple[str, str, dict[str, Callable[..., Response]]]]:
         routes: list[tuple[str, str, dict[str, Callable[..., Response]]]] = [
-            ("wc/v3", r"orders", {"GET": self.list_orders}),
+            ("wc/v3", r"orders", {"GET": self.list_orders, "POST": self.create_order}),
+            ("wc/v3", r"products", {"GET": self.list_products}),
+            ("wc/v3", r"products/(?P<product_id>\d+)", {"GET": self.get_product}),
+            ("wc/v3", r"products/(?P<product_id>\d+)/variations", {"GET": self.list_variations}),
+            ("wc/v3", r"coupons", {"GET": self.list_coupons, "POST": self.create_coupon}),
+            ("wc/v3", r"data/currencies/current", {"GET": self.current_currency}),
             ("wc/v3", r"orders/(?P<order_id>\d+)", {"GET": self.get_order}),
             ("wc/v3", r"orders/(?P<order_id>\d+)/refunds", {"GET": self.list_refunds, "POST": self.create_refund}),
             ("wc/v3", r"webhooks", {"GET": self.list_webhooks, "POST": self.create_webhook}),
@@ -422,6 +441,9 @@ class FakeWooCommerce:
         if params.get("status") and params["status"] != "any":
             wanted = set(params["status"].split(","))
             orders = [o for o in self.orders.values() if o.get("status") in wanted]
+        if params.get("search"):  # wc_order_search: billing/shipping address indexes and item names, no notes
+            term = params["search"].lower()
+            orders = [o for o in orders if term in self._search_index(o)]
         for name, field, keep in (("modified_after", "date_modified", 1), ("modified_before", "date_modified", -1),
                                   ("after", "date_created", 1), ("before", "date_created", -1)):
             if name not in params:
@@ -514,6 +536,117 @@ class FakeWooCommerce:
             order["status"] = "refunded"
         order.update(date_modified=_wc_date(now, SITE_TZ), date_modified_gmt=_wc_date(now))
         return _json(refund, 201)
+
+    @staticmethod
+    def _search_index(order: dict[str, Any]) -> str:
+        parts = [str(v) for kind in ("billing", "shipping") for v in (order.get(kind) or {}).values()]
+        parts += [str(item.get("name") or "") for item in order.get("line_items") or []]
+        return " ".join(parts).lower()
+
+    def create_order(self, body: dict[str, Any], **_: Any) -> Response:
+        """POST /orders as WC_REST_Orders_V2_Controller: posted totals win over catalogue prices; set_paid pays it."""
+        status = str(body.get("status") or "pending")
+        if status not in ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"):
+            return _error("rest_invalid_param", "Invalid parameter(s): status", 400)
+        now = datetime.now(UTC)
+        order_id = self.new_id()
+        items: list[dict[str, Any]] = []
+        for posted in body.get("line_items") or []:
+            if not posted.get("product_id") and not posted.get("variation_id") and not posted.get("sku"):
+                return _error("woocommerce_rest_required_product_reference", "Product ID or SKU is required.", 400)
+            ref = int(posted.get("variation_id") or posted.get("product_id"))
+            product = self.variations.get(ref) or self.products.get(ref)
+            quantity = int(posted.get("quantity") or 1)
+            price = Decimal(str(product.get("price") or "0")) if product else Decimal(0)
+            total = Decimal(str(posted.get("total", price * quantity)))
+            subtotal = Decimal(str(posted.get("subtotal", price * quantity)))
+            items.append({"id": self.new_id(), "name": product["name"] if product else "",
+                          "product_id": int(product.get("parent_id") or product["id"]) if product else 0,
+                          "variation_id": int(product["id"]) if product and product.get("parent_id") else 0,
+                          "quantity": quantity, "tax_class": "", "subtotal": f"{subtotal:.2f}", "subtotal_tax": "0.00",
+                          "total": f"{total:.2f}", "total_tax": "0.00", "taxes": [], "meta_data": [],
+                          "sku": product.get("sku", "") if product else "", "price": float(total / quantity),
+                          "parent_name": None})
+        total = sum((Decimal(i["total"]) for i in items), Decimal(0))
+        order = copy.deepcopy(ORDER_TEMPLATE)
+        order.update(
+            id=order_id, number=str(order_id), status=status, created_via="rest-api",
+            currency=body.get("currency") or self.currency, customer_id=int(body.get("customer_id") or 0),
+            customer_note=str(body.get("customer_note") or ""),
+            billing={**{k: "" for k in order["billing"]}, **(body.get("billing") or {})},
+            shipping={**{k: "" for k in order["shipping"]}, **(body.get("shipping") or {})},
+            line_items=items, shipping_lines=[], tax_lines=[], fee_lines=[], coupon_lines=[], refunds=[],
+            meta_data=[{"id": self.new_id(), "key": m["key"], "value": m["value"]}
+                       for m in body.get("meta_data") or []],
+            total=f"{total:.2f}", total_tax="0.00", cart_tax="0.00", shipping_total="0.00", shipping_tax="0.00",
+            discount_total="0.00", discount_tax="0.00", payment_method="", payment_method_title="", transaction_id="",
+            order_key=f"wc_order_{secrets.token_hex(6)}", date_created=_wc_date(now, SITE_TZ),
+            date_created_gmt=_wc_date(now), date_modified=_wc_date(now, SITE_TZ), date_modified_gmt=_wc_date(now),
+            date_paid=None, date_paid_gmt=None, date_completed=None, date_completed_gmt=None)
+        if body.get("set_paid") is True:
+            order.update(date_paid=_wc_date(now, SITE_TZ), date_paid_gmt=_wc_date(now))
+            if status == "pending":
+                order["status"] = "processing"
+        self.orders[order_id] = order
+        return _json(order, 201)
+
+    # -- products and coupons ---------------------------------------------------------------------------
+
+    def list_products(self, params: dict[str, str], **_: Any) -> Response:
+        products = sorted(self.products.values(), key=lambda p: -int(p["id"]))
+        if params.get("include"):
+            wanted = {int(i) for i in params["include"].split(",") if i.strip().isdigit()}
+            products = [p for p in products if int(p["id"]) in wanted]  # variations are not in this list
+        return self._page(products, "products", params)
+
+    def get_product(self, product_id: str, **_: Any) -> Response:
+        """A product, or a variation in the product controller's shape (type "variation", parent_id)."""
+        product = self.products.get(int(product_id))
+        if product is not None:
+            return _json(product)
+        variation = self.variations.get(int(product_id))
+        if variation is None:
+            return _error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+        return _json({**variation, "type": "variation"})
+
+    def list_variations(self, product_id: str, params: dict[str, str], **_: Any) -> Response:
+        product = self.products.get(int(product_id))
+        if product is None:
+            return _error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+        found = [self.variations[int(v)] for v in product.get("variations") or []]
+        return self._page(found, f"products/{product_id}/variations", params)
+
+    def current_currency(self, **_: Any) -> Response:
+        return _json({"code": self.currency, "name": "Euro", "symbol": "&euro;"})
+
+    def list_coupons(self, params: dict[str, str], **_: Any) -> Response:
+        coupons = sorted(self.coupons.values(), key=lambda c: -int(c["id"]))
+        if params.get("code"):  # wc_get_coupon_id_by_code: one published coupon with that code
+            coupons = [c for c in coupons if c["code"] == params["code"].strip().lower()][:1]
+        return self._page(coupons, "coupons", params)
+
+    def create_coupon(self, body: dict[str, Any], **_: Any) -> Response:
+        if not body.get("code"):
+            return _error("rest_missing_callback_param", "Missing parameter(s): code", 400, params=["code"])
+        code = str(body["code"]).strip().lower()  # wc_format_coupon_code
+        if any(c["code"] == code for c in self.coupons.values()):
+            return _error("woocommerce_rest_coupon_code_already_exists", "The coupon code already exists", 400)
+        kind = body.get("discount_type", "fixed_cart")
+        if kind not in ("percent", "fixed_cart", "fixed_product"):
+            return _error("rest_invalid_param", "Invalid parameter(s): discount_type", 400)
+        emails = [str(e) for e in body.get("email_restrictions") or []]
+        if any(not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e) for e in emails):
+            return _error("coupon_invalid_email_address", "Invalid email address restriction", 400)
+        now = datetime.now(UTC)
+        coupon = {"id": self.new_id(), "code": code, "amount": f"{Decimal(str(body.get('amount') or '0')):.2f}",
+                  "status": "publish", "date_created": _wc_date(now, SITE_TZ), "date_created_gmt": _wc_date(now),
+                  "discount_type": kind, "description": str(body.get("description") or ""), "date_expires": None,
+                  "usage_count": 0, "individual_use": bool(body.get("individual_use", False)), "product_ids": [],
+                  "usage_limit": body.get("usage_limit"), "usage_limit_per_user": body.get("usage_limit_per_user"),
+                  "free_shipping": bool(body.get("free_shipping", False)), "email_restrictions": emails,
+                  "used_by": [], "meta_data": []}
+        self.coupons[coupon["id"]] = coupon
+        return _json(coupon, 201)
 
     # -- webhooks ---------------------------------------------------------------------------------------
 
@@ -710,6 +843,30 @@ class FakeWooCommerce:
     def _formatted_url(url: str) -> str:
         url = unquote(url)
         return url if "://" in url else f"https://{url}"
+
+
+def wc_product(product_id: int, name: str, *, kind: str = "simple", price: str = "", sku: str = "",
+               tags: tuple[str, ...] = (), categories: tuple[str, ...] = (), stock_status: str = "instock",
+               purchasable: bool = True) -> dict[str, Any]:
+    """A product as GET /wc/v3/products returns it (the fields Postventa reads, and a few around them)."""
+    def terms(slugs: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [{"id": 30 + n, "name": slug.replace("-", " ").capitalize(), "slug": slug}
+                for n, slug in enumerate(slugs)]
+
+    return {"id": product_id, "name": name, "slug": name.lower().replace(" ", "-"), "type": kind, "status": "publish",
+            "sku": sku, "price": price, "regular_price": price, "sale_price": "", "purchasable": purchasable,
+            "stock_status": stock_status, "manage_stock": False, "stock_quantity": None, "parent_id": 0,
+            "categories": terms(categories), "tags": terms(tags), "variations": [], "attributes": []}
+
+
+def wc_variation(variation_id: int, parent_id: int, name: str, options: dict[str, str], *, price: str, sku: str = "",
+                 stock_status: str = "instock", purchasable: bool = True) -> dict[str, Any]:
+    """A variation as GET /wc/v3/products/<id>/variations returns it."""
+    return {"id": variation_id, "parent_id": parent_id, "name": name, "sku": sku, "price": price,
+            "regular_price": price, "sale_price": "", "status": "publish", "purchasable": purchasable,
+            "stock_status": stock_status, "manage_stock": False, "stock_quantity": None,
+            "attributes": [{"id": n + 1, "name": attr, "option": option}
+                           for n, (attr, option) in enumerate(options.items())]}
 
 
 def _add_query(url: str, **params: Any) -> str:

@@ -67,6 +67,7 @@ def _protect() -> None:
 
 def lookup_page(shop: Shop) -> str | Response:
     """Find the order by number + email; one answer for any mismatch, so nothing can be enumerated."""
+    refresh()  # a fresh look at ?lang= (Flask-Babel keeps one locale per app context)
     error = None
     number = (request.values.get("order") or "").strip()
     email = (request.values.get("email") or "").strip()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from connectors.base import (
     Change,
+    ExchangeRequest,
+    ExchangeResult,
     NormalizeError,
     OrderChange,
     RefundChange,
@@ -21,9 +23,12 @@ from connectors.base import (
     ReturnShipping,
     ShipmentChange,
     ShopAccess,
+    StoreCreditRequest,
+    StoreCreditResult,
     TrackingUpdate,
 )
-from connectors.shopify import compliance, refunds, returns
+from connectors.model import Product
+from connectors.shopify import compliance, exchanges, products, refunds, returns, store_credit
 from connectors.shopify.admin import ShopifyAdminClient, update_tracking
 from connectors.shopify.normalize import (
     normalize_fulfillment,
@@ -112,6 +117,18 @@ class ShopifyConnector:
                      tracking: TrackingUpdate) -> None:
         update_tracking(_client(access), shipment_external_id, tracking.number, tracking.carrier, tracking.url,
                         tracking.notify_customer)
+
+    def get_products(self, access: ShopAccess, product_ids: Sequence[str]) -> list[Product]:
+        """nodes(ids:) over Product (scope read_products), with the numeric ids line items carry."""
+        return products.get_products(_client(access), product_ids)
+
+    def issue_store_credit(self, access: ShopAccess, request: StoreCreditRequest) -> StoreCreditResult:
+        """A gift card (scope write_gift_cards); its random code is reserved on the order first (write_orders)."""
+        return store_credit.issue_store_credit(_client(access), request)
+
+    def create_exchange_order(self, access: ShopAccess, request: ExchangeRequest) -> ExchangeResult:
+        """A draft order at 100% off, tagged by key, then completed (scope write_draft_orders)."""
+        return exchanges.create_exchange_order(_client(access), request)
 
 
 def _client(access: ShopAccess) -> ShopifyAdminClient:

@@ -14,9 +14,12 @@ from urllib.parse import urlencode
 import requests
 
 SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
-# What the app reads and writes: orders (refunds are an order write), fulfillments for tracking, returns, customers.
+# What the app reads and writes: orders (refunds and order metafields are order writes), fulfillments for tracking,
+# returns, customers, products (return rules, exchange choices), gift cards (store credit; Shopify must approve this
+# scope for the app) and draft orders (exchanges). A write scope includes its read scope.
 SCOPES = ("write_orders", "read_fulfillments", "write_fulfillments", "read_merchant_managed_fulfillment_orders",
-          "read_returns", "write_returns", "read_customers")
+          "read_returns", "write_returns", "read_customers", "read_products", "write_gift_cards",
+          "write_draft_orders")
 MAX_AGE = timedelta(hours=24)
 
 

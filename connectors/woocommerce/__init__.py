@@ -1,8 +1,9 @@
-"""WooCommerce behind the Connector Protocol: webhooks, normalisation, tracking and refunds over REST v3."""
+"""WooCommerce behind the Connector Protocol: webhooks, normalisation, tracking, refunds, products, store credit
+(coupons) and exchange orders over REST v3."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,8 @@ from typing import Any
 
 from connectors.base import (
     Change,
+    ExchangeRequest,
+    ExchangeResult,
     NormalizeError,
     NotSupported,
     OrderChange,
@@ -20,12 +23,15 @@ from connectors.base import (
     ReturnResult,
     ReturnShipping,
     ShopAccess,
+    StoreCreditRequest,
+    StoreCreditResult,
     TrackingUpdate,
 )
-from connectors.model import Money
-from connectors.woocommerce import signing
+from connectors.model import Money, Product
+from connectors.woocommerce import exchanges, signing, store_credit
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.normalize import normalize_order
+from connectors.woocommerce.products import VARIABLE_TYPES, normalize_product
 from connectors.woocommerce.signing import event_key, is_ping, sign_webhook
 
 CENT = Decimal("0.01")
@@ -79,6 +85,24 @@ class WooCommerceConnector:
             request = replace(request, amount=Money(Decimal(total), currency))
         prices = {line_id: amount / quantity for line_id, (amount, quantity) in paid.items()}
         return client.refund_once(request.order_external_id, request, prices, currency)
+
+    def get_products(self, access: ShopAccess, product_ids: Sequence[str]) -> list[Product]:
+        """GET /products?include=…, plus each variable product's variations; prices in the store's currency."""
+        client = _client(access)
+        found = client.products(product_ids)
+        if not found:
+            return []
+        currency = client.currency()
+        return [normalize_product(p, client.variations(p["id"]) if p.get("type") in VARIABLE_TYPES else [], currency)
+                for p in found]
+
+    def issue_store_credit(self, access: ShopAccess, request: StoreCreditRequest) -> StoreCreditResult:
+        """A single-use coupon for the shopper's email, its code derived from the key under the consumer secret."""
+        return store_credit.issue_store_credit(_client(access), access.secret or "", request)
+
+    def create_exchange_order(self, access: ShopAccess, request: ExchangeRequest) -> ExchangeResult:
+        """A paid zero-price order, found again by the shopper's email and the key in its meta."""
+        return exchanges.create_exchange_order(_client(access), request)
 
     # WooCommerce core has no returns (RMA) object or endpoint: a return lives only in Postventa.
     def create_return(self, access: ShopAccess, request: ReturnRequest) -> ReturnResult:

@@ -322,6 +322,50 @@ class WooClient:
         raise NotSupported(f"{self.store_url} has no shipment tracking plugin: install WooCommerce Shipment Tracking "
                            "or Advanced Shipment Tracking so Postventa can add tracking numbers to orders")
 
+    # -- products, coupons and new orders (return rules, store credit, exchanges) ----------------------
+
+    def products(self, product_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The products with these ids, in that order; unknown (or non-numeric) ids are left out."""
+        ids = [i for i in dict.fromkeys(str(p).strip() for p in product_ids) if i.isascii() and i.isdigit()]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 100):  # never an empty include: that would list the whole catalogue
+            chunk = ids[start:start + 100]
+            found.update((str(p["id"]), p) for p in self._all_pages(self.wc, "products", {"include": ",".join(chunk)}))
+        return [found[i] for i in ids if i in found]
+
+    def variations(self, product_id: str | int) -> list[dict[str, Any]]:
+        """Every variation of a variable product, all pages."""
+        return self._all_pages(self.wc, f"products/{_rest_id(product_id)}/variations")
+
+    def product(self, product_id: str | int) -> dict[str, Any]:
+        """One product, or one variation (type "variation", with its product in parent_id)."""
+        body, _ = self.request(self.wc, "GET", f"products/{_rest_id(product_id)}")
+        return dict(body)
+
+    def currency(self) -> str:
+        """The store's currency code: products carry prices but no currency."""
+        body, _ = self.request(self.wc, "GET", "data/currencies/current")
+        return str(body["code"])
+
+    def coupon_by_code(self, code: str) -> dict[str, Any] | None:
+        """The coupon with exactly this code (WooCommerce keeps codes in lower case), or None."""
+        body, _ = self.request(self.wc, "GET", "coupons", params={"code": code})
+        return next((dict(c) for c in body if str(c.get("code") or "").lower() == code.lower()), None)
+
+    def create_coupon(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """POSTed once: a coupon that reached the store may exist even if the answer did not come back."""
+        body, _ = self.request(self.wc, "POST", "coupons", data=dict(data))
+        return dict(body)
+
+    def create_order(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """POSTed once, like create_coupon: the caller looks for the order before trying again."""
+        body, _ = self.request(self.wc, "POST", "orders", data=dict(data))
+        return dict(body)
+
+    def search_orders(self, search: str) -> list[dict[str, Any]]:
+        """Orders whose billing or shipping details (email included) or item names contain `search`."""
+        return self._all_pages(self.wc, "orders", {"search": search, "status": "any"})
+
     # -- refunds ----------------------------------------------------------------------------------------
 
     def refunds(self, order_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,123 @@
+"""The merchant's returns queue through the embedded API, and returns made in Shopify's admin showing up here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Message, Return
+from tests.app.test_embedded import session_token
+from tests.app.test_returns_portal import open_form, shipped, submit  # noqa: F401 - shipped is a shared fixture
+from tests.conftest import drain, load_fixture
+
+DOMAIN = "tienda-test.myshopify.com"
+
+
+@pytest.fixture
+def auth(app: Any) -> dict[str, str]:
+    app.config["SHOPIFY_API_KEY"] = "test-key"
+    yield {"Authorization": f"Bearer {session_token(app, shop=DOMAIN)}"}
+    app.config["SHOPIFY_API_KEY"] = ""
+
+
+@pytest.fixture
+def waiting(db: Any, shipped: Any, client: Any) -> Return:  # noqa: F811 - the shared fixture
+    """A return over the auto-approval limit: it waits for the merchant."""
+    shipped(auto_approve_max="10.00")
+    assert submit(client, open_form(client).headers["Location"], reason="too_small").status_code == 302
+    ret: Return = db.session.scalar(select(Return))
+    assert ret.status == "requested"
+    return ret
+
+
+def test_the_queue_lists_what_waits_and_refuses_a_bad_filter(client: Any, auth: dict[str, str],
+                                                             waiting: Return) -> None:
+    listed = client.get("/api/v1/returns?status=requested", headers=auth).get_json()["returns"]
+    assert [r["rma"] for r in listed] == ["RMA-1001-1"] and listed[0]["value"] == "29.9500"
+    assert client.get("/api/v1/returns?status=nope", headers=auth).status_code == 400
+    assert client.get("/api/v1/returns").status_code == 401
+
+
+def test_decline_needs_a_note_and_tells_the_shopper(db: Any, client: Any, auth: dict[str, str],
+                                                    waiting: Return) -> None:
+    resp = client.post(f"/api/v1/returns/{waiting.id}/reject", headers=auth, json={})
+    assert resp.status_code == 409 and "note" in resp.get_json()["error"]
+    resp = client.post(f"/api/v1/returns/{waiting.id}/reject", headers=auth, json={"note": "Worn items"})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "rejected"
+    again = client.post(f"/api/v1/returns/{waiting.id}/approve", headers=auth)
+    assert again.status_code == 409  # a declined return stays declined
+    kinds = set(db.session.scalars(select(Message.kind).where(Message.return_id == waiting.id)))
+    assert kinds == {"return_requested", "return_rejected"}
+
+
+def test_approve_then_receive_then_close_without_a_connection_shows_the_error(app: Any, db: Any, client: Any,
+                                                                               auth: dict[str, str],
+                                                                               waiting: Return) -> None:
+    assert client.post(f"/api/v1/returns/{waiting.id}/close", headers=auth).status_code == 409  # not approved
+    assert client.post(f"/api/v1/returns/{waiting.id}/approve", headers=auth).status_code == 200
+    drain(app)
+    db.session.expire_all()  # the worker wrote from another process; this test shares one session with requests
+    body = client.get(f"/api/v1/returns/{waiting.id}", headers=auth).get_json()
+    assert body["status"] == "label_issued" and body["label"]["has_pdf"], (body["label"], body["platform_sync"])
+    assert body["platform_sync"]["state"] == "skipped"  # this test shop has no token: nothing to write to
+    assert client.post(f"/api/v1/returns/{waiting.id}/receive", headers=auth).get_json()["status"] == "received"
+    assert client.post(f"/api/v1/returns/{waiting.id}/close", headers=auth).status_code == 200
+    drain(app)
+    db.session.expire_all()  # the worker wrote from another process; this test shares one session with requests
+    body = client.get(f"/api/v1/returns/{waiting.id}", headers=auth).get_json()
+    assert body["resolution"]["state"] == "failed" and "not connected" in body["resolution"]["error"]
+    assert body["status"] == "received"  # nothing was refunded, so nothing says it was
+    assert client.post(f"/api/v1/returns/{waiting.id}/explode", headers=auth).status_code == 404
+
+
+def test_another_shops_return_is_not_found(app: Any, client: Any, waiting: Return) -> None:
+    app.config["SHOPIFY_API_KEY"] = "test-key"
+    try:
+        from app.services.shops import create_shop
+
+        create_shop("shopify", "otra-tienda.myshopify.com", "Otra")
+        other = {"Authorization": f"Bearer {session_token(app, shop='otra-tienda.myshopify.com')}"}
+        assert client.get(f"/api/v1/returns/{waiting.id}", headers=other).status_code == 404
+        assert client.post(f"/api/v1/returns/{waiting.id}/approve", headers=other).status_code == 404
+    finally:
+        app.config["SHOPIFY_API_KEY"] = ""
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ([], "JSON object"),
+    ({"window_days": -1}, "window_days"),
+    ({"outcomes": ["cash"]}, "outcomes"),
+    ({"auto_approve_max": "lots"}, "auto_approve_max"),
+    ({"return_address": {"line1": "x"}}, "return_address"),
+    ({"reasons": [{"code": "a"}]}, "reasons[0]"),
+    ({"colour": "red"}, "unknown field"),
+])
+def test_bad_rules_are_refused_and_change_nothing(db: Any, shop: Any, client: Any, auth: dict[str, str],
+                                                  body: Any, message: str) -> None:
+    resp = client.put("/api/v1/settings/returns", headers=auth, json=body)
+    assert resp.status_code == 400 and message in resp.get_json()["error"]
+    db.session.refresh(shop)
+    assert "returns" not in (shop.settings or {})
+
+
+def test_rules_saved_show_in_the_portal_policy(db: Any, shop: Any, client: Any, auth: dict[str, str]) -> None:
+    rules = {"window_days": 14, "text": {"en": "Fourteen days, no questions asked.", "es": "Catorce días."}}
+    assert client.put("/api/v1/settings/returns", headers=auth, json=rules).status_code == 200
+    assert "Fourteen days, no questions asked." in client.get(f"/returns/{DOMAIN}?lang=en").get_data(as_text=True)
+    assert "Catorce días." in client.get(f"/returns/{DOMAIN}?lang=es").get_data(as_text=True)
+
+
+def test_a_return_made_in_shopify_admin_shows_up_and_follows_its_decisions(app: Any, db: Any, shop: Any,
+                                                                           post_shopify: Any) -> None:
+    post_shopify("orders/create", load_fixture("shopify", "orders_create.json"), "o1")
+    post_shopify("returns/request", load_fixture("shopify", "returns_request.json"), "r1")
+    drain(app)
+    ret = db.session.scalar(select(Return))
+    assert (ret.source, ret.status) == ("platform", "requested")
+    post_shopify("returns/approve", load_fixture("shopify", "returns_approve.json"), "r2")
+    drain(app)
+    db.session.refresh(ret)
+    assert ret.status == "approved" and [e.status for e in ret.events] == ["requested", "approved"]
+    assert ret.label_state == "none"  # Shopify handles the label for returns made there
