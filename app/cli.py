@@ -20,6 +20,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(backfill)
     app.cli.add_command(carriers)
+    from app.cli_returns import returns
+
+    app.cli.add_command(returns)
 
 
 @click.group()

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from app.blueprints.shopper import lookup_limited
 from app.extensions import csrf, db
 from app.i18n import pick_language
+from app.labels import STATUS_LABELS
 from app.models import Order, Return, Shop
 from app.services import engagement, return_policy, return_requests, return_workflow
 from app.services.return_links import order_id_from_returns_token, return_id_from_token, return_token, returns_token
@@ -171,7 +172,12 @@ def status_page(shop: Shop, token: str) -> str:
     refresh()
     titles = {li.external_id: li for li in ret.order.line_items}
     policy = return_requests.policy_for(shop)
+    timeline = [(e.occurred_at, return_workflow.STATUS_LABELS[e.status], e.note) for e in ret.events]
+    if ret.shipment is not None:  # the parcel's scans, in the same list as the return's own steps
+        timeline += [(e.occurred_at, STATUS_LABELS[e.status], e.location) for e in ret.shipment.events]
+    timeline.sort(key=lambda step: step[0], reverse=True)
     return render_template("return_status.html", shop=shop_settings(shop), ret=ret, order=ret.order, token=token,
+                           timeline=timeline,
                            items=[(titles.get(str(line["line_item_id"])), line["quantity"]) for line in ret.lines],
                            reason=policy.reason(ret.reason), language=str(get_locale()),
                            policy_text=return_policy.summary(policy, str(get_locale())))

@@ -138,7 +138,12 @@ def submit(shop: Shop, order: Order, form: Submission, now: datetime | None = No
         if found is None:
             raise
         return found
-    ret.rma = rma_for(order, ret)
+    try:
+        with db.session.begin_nested():
+            ret.rma = rma_for(order, ret)
+            db.session.flush()
+    except IntegrityError:  # two returns for one order at the same moment: the id keeps it unique
+        ret.rma = f"RMA-{order.number.lstrip('#')}-{ret.id}"[:40]
     for photo in form.photos:
         db.session.add(ReturnPhoto(return_id=ret.id, content_type=photo.content_type, data=photo.data,
                                    width=photo.width, height=photo.height, created_at=now))

@@ -121,3 +121,25 @@ def test_a_return_made_in_shopify_admin_shows_up_and_follows_its_decisions(app: 
     db.session.refresh(ret)
     assert ret.status == "approved" and [e.status for e in ret.events] == ["requested", "approved"]
     assert ret.label_state == "none"  # Shopify handles the label for returns made there
+
+
+def test_the_cli_lists_decides_and_sets_rules(app: Any, db: Any, client: Any, waiting: Return, tmp_path: Any) -> None:
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["returns", "list", DOMAIN, "--status", "requested"])
+    assert listed.exit_code == 0 and "RMA-1001-1" in listed.output and "requested" in listed.output
+    refused = runner.invoke(args=["returns", "decide", str(waiting.id), "reject"])
+    assert refused.exit_code != 0 and "--note is required" in refused.output
+    assert runner.invoke(args=["returns", "decide", "999999", "approve"]).exit_code != 0
+    approved = runner.invoke(args=["returns", "decide", str(waiting.id), "approve"])
+    assert approved.exit_code == 0 and "approved" in approved.output
+    again = runner.invoke(args=["returns", "decide", str(waiting.id), "approve"])
+    assert again.exit_code != 0 and "only a requested return can be approved" in again.output
+    shown = runner.invoke(args=["returns", "show", str(waiting.id)])
+    assert '"status": "approved"' in shown.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"window_days": "forever"}')
+    assert "window_days" in runner.invoke(args=["returns", "rules", DOMAIN, str(bad)]).output
+    good = tmp_path / "rules.json"
+    good.write_text('{"window_days": 60, "outcomes": ["refund", "store_credit"]}')
+    out = runner.invoke(args=["returns", "rules", DOMAIN, str(good)])
+    assert out.exit_code == 0 and "60 days" in out.output
