@@ -13,6 +13,9 @@ from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
 RETURN_REASONS = frozenset({"COLOR", "DEFECTIVE", "NOT_AS_DESCRIBED", "OTHER", "SIZE_TOO_LARGE", "SIZE_TOO_SMALL",
                             "STYLE", "UNWANTED", "WRONG_ITEM", "UNKNOWN"})
 NOTE_LIMIT = 255  # ReturnLineItemInput.returnReasonNote
+# Postventa's default reason codes -> Shopify's ReturnReason, so the store's own reports group them right.
+REASON_ALIASES = {"damaged": "DEFECTIVE", "too_small": "SIZE_TOO_SMALL", "too_large": "SIZE_TOO_LARGE",
+                  "changed_mind": "UNWANTED", "wrong_item": "WRONG_ITEM", "not_as_described": "NOT_AS_DESCRIBED"}
 
 ORDER_RETURNS = """
 query OrderReturns($id: ID!) {
@@ -131,7 +134,7 @@ def _fulfillment_lines(client: ShopifyAdminClient, order_gid: str, request: Retu
     lines: list[dict[str, Any]] = []
     for line in request.lines:
         wanted = line.quantity
-        reason = (line.reason or "").upper()
+        reason = REASON_ALIASES.get((line.reason or "").lower(), (line.reason or "").upper())
         note = (line.note or "" if reason in RETURN_REASONS else " ".join(filter(None, [line.reason, line.note])))
         for slot in available.get(gid("LineItem", line.line_item_id), []):
             take = min(wanted, slot[1])
