@@ -20,7 +20,13 @@ from app.i18n import pick_language
 from app.labels import STATUS_LABELS
 from app.models import Order, Return, Shop
 from app.services import engagement, return_policy, return_requests, return_workflow
-from app.services.return_links import order_id_from_returns_token, return_id_from_token, return_token, returns_token
+from app.services.return_links import (
+    order_id_from_returns_token,
+    return_id_from_token,
+    return_token,
+    returns_token,
+    shop_ref,
+)
 from app.services.return_photos import MAX_BYTES, PhotoError, clean
 from app.services.shops import shop_settings
 
@@ -30,10 +36,13 @@ MAX_UPLOAD = 16 * 1024 * 1024  # three photos of at most 5 MB each, and the form
 
 
 def find_shop(ref: str) -> Shop:
-    """A shop by id or by domain (myshopify.com domain, or the WooCommerce store's host)."""
+    """A shop by id, by myshopify.com domain, or by a WooCommerce store's host (e.g. tienda.example.com)."""
     ref = ref.strip().lower()
-    shop = db.session.get(Shop, int(ref)) if ref.isdigit() and len(ref) < 18 else db.session.scalar(
-        select(Shop).where(func.lower(Shop.domain) == ref))
+    if ref.isdigit() and len(ref) < 18:
+        shop = db.session.get(Shop, int(ref))
+    else:
+        shop = db.session.scalar(select(Shop).where(func.lower(Shop.domain).in_(
+            (ref, f"https://{ref}", f"http://{ref}"))).order_by(Shop.id).limit(1))
     if shop is None or shop.uninstalled_at is not None:
         abort(404, description=_("This store does not offer online returns."))
     return shop
@@ -44,7 +53,7 @@ def portal_url(endpoint: str, shop: Shop, **values: Any) -> str:
     prefix = getattr(g, "proxy_prefix", None)
     if prefix:
         return f"{prefix}{url_for(f'proxy.returns_{endpoint}', **values)}"  # proxy.returns_order, ...
-    return url_for(f"returns.{endpoint}", shop=shop.domain, **values)
+    return url_for(f"returns.{endpoint}", shop=shop_ref(shop), **values)
 
 
 @bp.app_context_processor

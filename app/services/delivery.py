@@ -164,8 +164,8 @@ def message_context(message: Message) -> dict[str, Any]:
         "tracking_link": engagement.click_url(message.id, tracking_url(order.id)),
         "open_pixel": engagement.open_pixel_url(message.id),
         "ret": ret,
-        "return_link": engagement.click_url(message.id, return_url(shop.domain, ret.id)) if ret else "",
-        "returns_link": engagement.click_url(message.id, portal_order_url(shop.domain, order.id)),
+        "return_link": engagement.click_url(message.id, return_url(shop, ret.id)) if ret else "",
+        "returns_link": engagement.click_url(message.id, portal_order_url(shop, order.id)),
         "policy_text": return_policy.summary(policy, language) if policy.enabled else "",
         "reason_label": (policy.reason(ret.reason).label(language)  # type: ignore[union-attr]
                          if ret is not None and policy.reason(ret.reason) else ""),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.models import Shop
+
 _SALT = "postventa.returns.v1"
 
 
@@ -37,10 +39,15 @@ def return_id_from_token(token: str) -> int | None:
     return _read(token, "r")
 
 
-def portal_order_url(shop_domain: str, order_id: int) -> str:
+def shop_ref(shop: Shop) -> str:
+    """A shop in portal paths: its myshopify.com domain, or a WooCommerce store's id (its URL has slashes)."""
+    return shop.domain if shop.platform == "shopify" else str(shop.id)
+
+
+def portal_order_url(shop: Shop, order_id: int) -> str:
     """The return form for an order, for emails and the tracking page."""
-    return f"{current_app.config['APP_URL']}/returns/{shop_domain}/o/{returns_token(order_id)}"
+    return f"{current_app.config['APP_URL']}/returns/{shop_ref(shop)}/o/{returns_token(order_id)}"
 
 
-def return_url(shop_domain: str, return_id: int) -> str:
-    return f"{current_app.config['APP_URL']}/returns/{shop_domain}/r/{return_token(return_id)}"
+def return_url(shop: Shop, return_id: int) -> str:
+    return f"{current_app.config['APP_URL']}/returns/{shop_ref(shop)}/r/{return_token(return_id)}"

@@ -68,7 +68,7 @@ def run(return_id: int) -> dict[str, str]:
             continue
         try:
             step(locked)
-        except (PlatformError, NotConnected, LabelSetupError, OSError, RuntimeError) as exc:
+        except (PlatformError, NotConnected, OSError, RuntimeError, ValueError) as exc:  # kept for the merchant
             db.session.rollback()
             _failed(return_id, name, exc)
             done[name] = "failed"

@@ -291,3 +291,17 @@ def test_a_return_parcel_delivered_to_the_store_marks_the_return_received(app: A
     assert ret.status == "received" and ret.received_at is not None
     kinds = set(db.session.scalars(select(Message.kind).where(Message.order_id == ret.order_id)))
     assert "delivered" not in kinds  # the return's parcel never emails the shopper as if it were their order
+
+
+def test_a_woocommerce_store_has_a_portal_by_id_and_by_host(app: Any, db: Any, client: Any) -> None:
+    from app.services.return_links import portal_order_url, shop_ref
+    from app.services.shops import create_shop
+
+    woo = create_shop("woocommerce", "https://tienda.example.com/").shop
+    assert shop_ref(woo) == str(woo.id)
+    for ref in (str(woo.id), "tienda.example.com", "TIENDA.example.com"):
+        page = client.get(f"/returns/{ref}")
+        assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+    link = portal_order_url(woo, 12345).removeprefix(app.config["APP_URL"])
+    assert link.startswith(f"/returns/{woo.id}/o/")
+    assert client.get(link).status_code == 404  # a well-formed link to an order that is not this store's
