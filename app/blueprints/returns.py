@@ -52,7 +52,8 @@ def portal_url(endpoint: str, shop: Shop, **values: Any) -> str:
     """A portal URL: on the store's domain (App Proxy) under its prefix, else on ours with the shop in the path."""
     prefix = getattr(g, "proxy_prefix", None)
     if prefix:
-        return f"{prefix}{url_for(f'proxy.returns_{endpoint}', **values)}"  # proxy.returns_order, ...
+        # Shopify maps <prefix>/* on the store's domain to /proxy/* here: the store's URL has no /proxy.
+        return f"{prefix}{url_for(f'proxy.returns_{endpoint}', **values).removeprefix('/proxy')}"
     return url_for(f"returns.{endpoint}", shop=shop_ref(shop), **values)
 
 

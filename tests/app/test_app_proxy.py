@@ -77,3 +77,22 @@ def test_unsigned_forged_or_stale_proxy_requests_are_refused(app: Any, db: Any, 
         assert resp.status_code == 401, name
         assert "Traceback" not in resp.get_data(as_text=True)
     assert client.get("/proxy/track", query_string=proxied(app, shop="nadie.myshopify.com")).status_code == 404
+
+
+def test_returns_portal_on_the_store_domain(app: Any, db: Any, shop: Any, client: Any, post_shopify: Any) -> None:
+    from app.services.return_links import returns_token
+
+    order = stored_order(db, post_shopify)
+    page = client.get("/proxy/returns", query_string=proxied(app))
+    assert page.status_code == 200 and 'href="http://shop.test/static/style.css"' in page.get_data(as_text=True)
+    found = client.post("/proxy/returns", query_string=proxied(app),
+                        data={"order": "1001", "email": "lucia.martin@example.com"})
+    assert found.status_code == 302  # Shopify signs every proxied request and strips cookies: no CSRF cookie here
+    assert found.headers["Location"].startswith("/apps/postventa/returns/o/")
+    form = client.get(found.headers["Location"].replace("/apps/postventa", "/proxy"), query_string=proxied(app))
+    assert form.status_code == 200 and "#1001" in form.get_data(as_text=True)
+    assert client.get(f"/proxy/returns/o/{returns_token(order.id)}").status_code == 401  # unsigned
+    create_shop("shopify", "otra-tienda.myshopify.com", "Otra")
+    other = client.get(f"/proxy/returns/o/{returns_token(order.id)}",
+                       query_string=proxied(app, shop="otra-tienda.myshopify.com"))
+    assert other.status_code == 404  # another store's order, even with a valid link
