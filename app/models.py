@@ -127,6 +127,7 @@ class Order(db.Model):  # type: ignore[name-defined]
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     financial_status: Mapped[str | None] = mapped_column(String(40))
     fulfillment_status: Mapped[str | None] = mapped_column(String(40))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)  # the merchant's order tags ("final-sale")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     platform_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -184,3 +184,4 @@ class Order:
     cancelled_at: datetime | None = None
     financial_status: str | None = None
     fulfillment_status: str | None = None
+    tags: tuple[str, ...] = ()  # the merchant's order tags (e.g. "final-sale"), as return rules read them

@@ -441,6 +441,7 @@ def graphql_order(i: int, delivered: bool = False) -> dict[str, Any]:
         "id": f"gid://shopify/Order/{oid}", "name": f"#{5000 + i}", "email": f"cliente{i}@example.com",
         "createdAt": "2026-11-01T09:30:00Z", "updatedAt": "2026-11-03T10:00:00Z", "cancelledAt": None,
         "customerLocale": "es" if i % 3 else "en", "currencyCode": "EUR",
+        "tags": ["backfilled"] if i % 2 else [],
         "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "FULFILLED" if fulfillments else "UNFULFILLED",
         "totalPriceSet": {"shopMoney": {"amount": "39.90", "currencyCode": "EUR"}},
         "customer": {"id": f"gid://shopify/Customer/{oid + 3}", "firstName": "Cliente", "lastName": str(i)},

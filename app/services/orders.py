@@ -113,6 +113,7 @@ def _copy_order(row: Order, o: model.Order) -> None:
     row.shipping_address = asdict(o.shipping_address) if o.shipping_address else None
     row.financial_status = o.financial_status
     row.fulfillment_status = o.fulfillment_status
+    row.tags = list(o.tags)
     row.placed_at = o.created_at
     row.platform_updated_at = o.updated_at
     row.cancelled_at = o.cancelled_at

@@ -80,7 +80,8 @@ def order_facts(order: Order, products: Mapping[str, Product]) -> OrderFacts:
             sku=li.sku, already_returned=returned.get(li.external_id, 0),
             tags=product.tags if product else (), collections=product.collections if product else (),
             delivered_at=max(delivered) if delivered else None, fulfilled_at=min(fulfilled) if fulfilled else None))
-    return OrderFacts(lines=tuple(lines), cancelled=order.cancelled_at is not None, open_returns=len(returns))
+    return OrderFacts(lines=tuple(lines), tags=tuple(order.tags or ()), cancelled=order.cancelled_at is not None,
+                      open_returns=len(returns))
 
 
 @dataclass(frozen=True)

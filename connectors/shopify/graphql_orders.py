@@ -14,7 +14,7 @@ query Orders($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
     nodes {
       id name email createdAt updatedAt cancelledAt customerLocale currencyCode
-      displayFinancialStatus displayFulfillmentStatus
+      displayFinancialStatus displayFulfillmentStatus tags
       totalPriceSet { shopMoney { amount currencyCode } }
       customer { id firstName lastName }
       shippingAddress { name company address1 address2 city provinceCode zip countryCodeV2 phone }
@@ -93,6 +93,7 @@ def rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
         "total_price": _money(node.get("totalPriceSet")),
         "financial_status": str(node.get("displayFinancialStatus") or "").lower() or None,
         "fulfillment_status": str(node.get("displayFulfillmentStatus") or "").lower() or None,
+        "tags": node.get("tags") or [],
         "customer": None if customer is None else {
             "id": _node_id(customer), "email": node.get("email"),
             "first_name": customer.get("firstName"), "last_name": customer.get("lastName"),

@@ -58,7 +58,14 @@ def normalize_order(payload: Mapping[str, Any]) -> Order:
         cancelled_at=_opt_datetime(data, "cancelled_at", "order"),
         financial_status=_opt_str(data, "financial_status", "order"),
         fulfillment_status=_opt_str(data, "fulfillment_status", "order"),
+        tags=_tags(data.get("tags")),
     )
+
+
+def _tags(raw: object) -> tuple[str, ...]:
+    """Shopify sends order tags as one comma-separated string (REST) or a list (GraphQL)."""
+    items = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return tuple(t.strip() for t in items if isinstance(t, str) and t.strip())
 
 
 def normalize_fulfillment(payload: Mapping[str, Any]) -> tuple[str, Shipment]:

@@ -305,3 +305,17 @@ def test_a_woocommerce_store_has_a_portal_by_id_and_by_host(app: Any, db: Any, c
     link = portal_order_url(woo, 12345).removeprefix(app.config["APP_URL"])
     assert link.startswith(f"/returns/{woo.id}/o/")
     assert client.get(link).status_code == 404  # a well-formed link to an order that is not this store's
+
+
+def test_a_final_sale_order_cannot_be_returned(db: Any, shop: Any, post_shopify: Any, app: Any, client: Any) -> None:
+    order = recent(load_fixture("shopify", "orders_create.json"), 4)
+    post_shopify("orders/create", {**order, "tags": "vip, Final-Sale"}, "o1")
+    post_shopify("fulfillments/create", recent(load_fixture("shopify", "fulfillments_create.json"), 3), "f1")
+    drain(app)
+    form_url = open_form(client).headers["Location"]
+    page = client.get(form_url + "?lang=en").get_data(as_text=True)
+    assert "This order was a final sale and cannot be returned." in page and "<form" not in page.split("</h1>")[1]
+    token = csrf(client.get("/returns/tienda-test.myshopify.com").get_data(as_text=True))  # one per session
+    forced = post_multipart(client, form_url, {"csrf_token": token, "key": "k1", "reason": "too_small",
+                                               "outcome": "refund", f"qty-{SHIRT}": "1"})
+    assert forced.status_code == 422 and returns(db) == 0  # the rule holds on the server, not just on the page
