@@ -25,7 +25,7 @@ from app.extensions import db as _db
 from app.extensions import limiter
 from app.queue import queue as _queue
 from app.queue import redis_connection
-from app.services import ingest, recommendations
+from app.services import ingest, recommendations, return_requests
 from connectors.shopify import sign_webhook
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,6 +85,7 @@ def _clean(app: Flask) -> Iterator[None]:
         redis_connection(app).flushdb()
     limiter.reset()  # lookup attempts counted in memory (no REDIS_URL) start from zero too
     recommendations.forget()  # shop ids are reused once the tables are emptied
+    return_requests.clear_products_cache()  # likewise the products read for return rules
     app.config["MAIL_URL"] = None
 
 

@@ -79,6 +79,7 @@ def test_worker_process_with_dispatcher_turns_webhooks_into_emails(app: Any, db:
         "APP_URL": app.config["APP_URL"],
         "MAIL_URL": smtp.url,
         "POSTVENTA_DISPATCH_INTERVAL": "0.2",
+        "POSTVENTA_SWEEP_INTERVAL": "0",  # the recorded shipment is weeks old: no "delayed" email today
     }
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

@@ -37,11 +37,13 @@ def test_webhooks_become_emails_through_the_worker(app: Any, db: Any, shop: Any,
     link = f"http://shop.test/t/{tracking_token(order.id)}"
     assert "PQ4F6P0703673180128000P" in text and "Correos" in text
     assert 'style="' in html and "<style" not in html  # CSS inlined for mail clients
-    # The link in the email counts the click, then opens the tracking page (the only place it can go).
-    (click,) = {u for u in re.findall(r"http://shop\.test/r/[\w.-]+", text)}
-    assert click in html
-    landed = client.get(click.removeprefix("http://shop.test"))
-    assert landed.status_code == 302 and landed.headers["Location"] == link
+    # Each link in the email counts the click, then opens the page it was signed for (the only place it can go):
+    # the tracking page, and the returns portal beside the store's return policy.
+    clicks = {u for u in re.findall(r"http://shop\.test/r/[\w.-]+", text)}
+    assert len(clicks) == 2 and all(c in html for c in clicks)
+    targets = {client.get(c.removeprefix("http://shop.test")).headers["Location"] for c in clicks}
+    assert link in targets
+    assert any(t.startswith("http://shop.test/returns/tienda-test.myshopify.com/o/") for t in targets)
     page = client.get(link.removeprefix("http://shop.test"))
     assert page.status_code == 200 and "#1001" in page.get_data(as_text=True)
     (pixel,) = re.findall(r"http://shop\.test/o/[\w.-]+\.gif", html)
@@ -50,7 +52,7 @@ def test_webhooks_become_emails_through_the_worker(app: Any, db: Any, shop: Any,
     assert {m.status for m in db.session.scalars(select(Message))} == {"sent"}
     from app.services.engagement import summary
 
-    assert summary(order.shop_id) == {"email_opens": 1, "emails_opened": 1, "email_clicks": 1,
+    assert summary(order.shop_id) == {"email_opens": 1, "emails_opened": 1, "email_clicks": 2,
                                       "tracking_page_views": 1, "lookups": 0, "recommendation_clicks": 0,
                                       "orders_tracked_by_shoppers": 1}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -31,6 +33,11 @@ def test_processes_starting_together_share_one_server(tmp_path: Path) -> None:
     assert len(pids) == 1, outputs
     server_pid = int(pids.pop())
     # The last user to leave stopped it: nothing is left running.
+    deadline = time.monotonic() + 10  # redis-server exits shortly after SHUTDOWN; a loaded machine is slower
+    while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+        if "zombie" in Path(f"/proc/{server_pid}/status").read_text():
+            break
+        time.sleep(0.1)
     assert not Path(f"/proc/{server_pid}").exists() or "zombie" in Path(f"/proc/{server_pid}/status").read_text()
 
 
@@ -39,3 +46,18 @@ def test_rq_gets_a_plain_client(app: object) -> None:
     from app.queue import queue
 
     assert type(queue(app).connection) is redis.Redis  # type: ignore[arg-type]
+
+
+def test_the_dispatcher_runs_the_sweep_once_per_interval_and_never_when_off(app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from jobs.dispatcher import sweep_due
+
+    now = datetime.now(UTC)
+    assert sweep_due(app, now) is False  # 0 (the tests' setting) turns it off
+    app.config["SWEEP_INTERVAL_SECONDS"] = 600
+    try:
+        with app.app_context():
+            assert [sweep_due(app, now), sweep_due(app, now)] == [True, False]  # one worker of many takes it
+    finally:
+        app.config["SWEEP_INTERVAL_SECONDS"] = 0
