@@ -176,6 +176,23 @@ class ReturnResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessReturnRequest:
+    """Close a platform return: its lines processed, money back only when `refund` (else credit/exchange go apart)."""
+
+    return_external_id: str
+    idempotency_key: str
+    refund: bool
+    note: str = ""
+    restock: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessReturnResult:
+    refund: RefundResult | None  # the refund the processing made (or, when already done, the one found on the return)
+    already_done: bool = False  # the platform had processed the return before (a lost answer, or the merchant)
+
+
+@dataclass(frozen=True, slots=True)
 class ReturnShipping:
     """How the items travel back: a tracked parcel and, when there is one, its printable label."""
 
@@ -260,6 +277,10 @@ class Connector(Protocol):
 
     def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
         """Attach the label and tracking of the parcel going back; returns the platform's delivery id."""
+        ...
+
+    def process_return(self, access: ShopAccess, request: ProcessReturnRequest) -> ProcessReturnResult:
+        """Process and close a platform return (refunding in the same step when asked), exactly once."""
         ...
 
     def get_products(self, access: ShopAccess, product_ids: Sequence[str]) -> list[Product]:

@@ -57,6 +57,11 @@ class FakeShopify:
         self.drafts: dict[str, dict[str, Any]] = {}  # draft order GID -> draft
         self.created_orders: list[dict[str, Any]] = []  # orders made by completing drafts
         self.lose_answer: set[str] = set()  # mutations whose work is done but whose answer never arrives (once each)
+        # returnProcess: every input received, the returns the merchant processes in the admin just before our
+        # call lands (a race), and the units restocked (location GID, quantity).
+        self.return_process_inputs: list[dict[str, Any]] = []
+        self.process_behind: set[str] = set()
+        self.restocked: list[tuple[str, int]] = []
         self.aftersale_ops: list[str] = []
 
     AFTERSALE_OPS = ("nodes(ids:", "metafieldsSet", "metafield(namespace", "giftCardCreate", "giftCards(",
@@ -250,6 +255,132 @@ class FakeShopify:
     def _node(ret: dict[str, Any]) -> dict[str, Any]:
         return {"id": ret["id"], "name": ret["name"], "status": ret["status"]}
 
+    PROCESS_OPS = ("returnProcess(", "processableQuantity", "suggestedFinancialOutcome(", "location { id }")
+
+    def return_process_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
+        """returnProcess and what it needs: quantities left, Shopify's suggested refund, fulfillment locations."""
+        if "returnProcess(" in query:
+            return {"returnProcess": self._process_return(v["input"])}
+        if "location { id }" in query:
+            if v["id"] not in self.fulfilled:
+                return {"order": None}
+            return {"order": {"fulfillments": [
+                {"location": {"id": f["location"]} if f.get("location") else None,
+                 "fulfillmentLineItems": {"nodes": [{"id": f["id"]}]}} for f in self.fulfilled[v["id"]]]}}
+        ret = self.returns.get(v["id"])
+        if ret is None:
+            return {"return": None}
+        if "suggestedFinancialOutcome(" in query:
+            amount = self._suggested_amount(ret, v["lines"])
+            money = {"amount": f"{amount:.2f}", "currencyCode": self.currency}
+            transfer = None if amount <= 0 else {
+                "__typename": "RefundReturnOutcome", "amount": {"presentmentMoney": money},
+                "suggestedTransactions": [{"gateway": "shopify_payments",
+                                           "parentTransaction": {"id": "gid://shopify/OrderTransaction/77"},
+                                           "amountSet": {"presentmentMoney": money}}]}
+            return {"return": {"suggestedFinancialOutcome": {"financialTransfer": transfer}}}
+        approved = ret["status"] in ("OPEN", "CLOSED")
+        return {"return": {
+            **self._node(ret), "order": {"id": ret["orderId"]},
+            "returnLineItems": {"nodes": [
+                {"id": line["id"], "quantity": line["quantity"],
+                 "processableQuantity": line["quantity"] - line.get("processed", 0) if ret["status"] == "OPEN" else 0,
+                 "processedQuantity": line.get("processed", 0),
+                 "fulfillmentLineItem": {"id": line["fulfillmentLineItemId"]}} for line in ret["lines"]]},
+            "reverseFulfillmentOrders": {"nodes": [{"lineItems": {"nodes": [
+                {"id": self._rfo_line(line), "totalQuantity": line["quantity"],
+                 "fulfillmentLineItem": {"id": line["fulfillmentLineItemId"]},
+                 "dispositions": [{"quantity": q} for q in line.get("disposed", [])]} for line in ret["lines"]]}}]
+                if approved else []},
+            "refunds": {"nodes": self._return_refunds(ret)}}}
+
+    @staticmethod
+    def _rfo_line(line: dict[str, Any]) -> str:
+        return str(line["id"]).replace("ReturnLineItem", "ReverseFulfillmentOrderLineItem")
+
+    def _return_refunds(self, ret: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r for r in self.refunds.get(ret["orderId"], []) if r.get("return") == ret["id"]]
+
+    def _suggested_amount(self, ret: dict[str, Any], lines: list[dict[str, Any]]) -> Decimal:
+        """What the lines were paid: their order line's unit price times the units (no shipping, no fees)."""
+        order_lines = {f["id"]: f["line_item"] for f in self.fulfilled.get(ret["orderId"], [])}
+        prices = self.prices.get(ret["orderId"], {})
+        by_id = {line["id"]: line for line in ret["lines"]}
+        return sum((Decimal(prices.get(order_lines.get(by_id[li["id"]]["fulfillmentLineItemId"], ""), "0"))
+                    * li["quantity"] for li in lines if li["id"] in by_id), Decimal("0"))
+
+    def _process_return(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Processes the lines (once), disposes of them, refunds when asked, and closes the return when all is done."""
+        self.return_process_inputs.append(data)
+
+        def refuse(field: list[str], code: str, message: str) -> dict[str, Any]:
+            return {"return": None, "userErrors": [{"field": field, "code": code, "message": message}]}
+
+        ret = self.returns.get(data["returnId"])
+        if ret is None:
+            return refuse(["input", "returnId"], "NOT_FOUND", "Return does not exist.")
+        if ret["id"] in self.process_behind:  # the merchant processed it in the admin a moment before we asked
+            self.process_behind.discard(ret["id"])
+            for line in ret["lines"]:
+                line["processed"] = line["quantity"]
+            ret["status"] = "CLOSED"
+        by_id = {line["id"]: line for line in ret["lines"]}
+        items = data.get("returnLineItems") or []
+        for i, item in enumerate(items):
+            line = by_id.get(item["id"])
+            where = ["input", "returnLineItems", str(i)]
+            if line is None:
+                return refuse([*where, "id"], "NOT_FOUND", "Return line item does not exist.")
+            if not 0 < item["quantity"] <= line["quantity"] - line.get("processed", 0):
+                return refuse([*where, "quantity"], "INVALID",
+                              "Quantity to process is greater than the processable quantity.")
+            for d in item.get("dispositions") or []:
+                if d["reverseFulfillmentOrderLineItemId"] != self._rfo_line(line) or d["quantity"] > item["quantity"]:
+                    return refuse([*where, "dispositions"], "INVALID", "Disposition does not match the return line.")
+                if d["quantity"] > line["quantity"] - sum(line.get("disposed", [])):
+                    return refuse([*where, "dispositions"], "INVALID", "Quantity to dispose exceeds the quantity left.")
+                if d["dispositionType"] == "RESTOCKED" and not d.get("locationId"):
+                    return refuse([*where, "dispositions"], "INVALID", "Location is required to restock items.")
+        if ret["status"] != "OPEN":
+            return refuse(["input", "returnId"], "INVALID_STATE", "Return is not open.")
+        refund_input = (data.get("financialTransfer") or {}).get("issueRefund")
+        total = Decimal("0")
+        if refund_input is not None:
+            suggested = self._suggested_amount(ret, items)
+            for tx in refund_input["orderTransactions"]:
+                if tx["parentId"] != "gid://shopify/OrderTransaction/77":
+                    return refuse(["input", "financialTransfer"], "INVALID", "Parent transaction does not exist.")
+                total += Decimal(str(tx["transactionAmount"]["amount"]))
+            if not 0 < total <= suggested:
+                return refuse(["input", "financialTransfer"], "INVALID",
+                              "Refund amount must be greater than 0 and not exceed the refundable amount.")
+        for item in items:
+            line = by_id[item["id"]]
+            line["processed"] = line.get("processed", 0) + item["quantity"]
+            for d in item.get("dispositions") or []:
+                line.setdefault("disposed", []).append(d["quantity"])
+                if d["dispositionType"] == "RESTOCKED":
+                    self.restocked.append((d["locationId"], d["quantity"]))
+        if refund_input is not None:
+            count = sum(len(r) for r in self.refunds.values())
+            self.refunds.setdefault(ret["orderId"], []).append({
+                "id": f"gid://shopify/Refund/{500 + count}", "note": None, "return": ret["id"],
+                "createdAt": f"2026-11-20T10:{count:02d}:00Z",
+                "totalRefundedSet": {"shopMoney": {"amount": f"{total:.2f}", "currencyCode": self.currency}}})
+        ret["note"] = data.get("note")
+        if all(line.get("processed", 0) >= line["quantity"] for line in ret["lines"]):
+            ret["status"] = "CLOSED"
+        return {"return": {**self._node(ret), "refunds": {"nodes": self._return_refunds(ret)}}, "userErrors": []}
+
+    def _answer(self, query: str, data: dict[str, Any], cost: dict[str, Any]) -> Response:
+        """The data, unless this mutation is set to lose its answer: done, but the caller never hears back."""
+        lost = next((op for op in self.lose_answer if op in query), None)
+        if lost is not None:  # a crash, a dropped connection
+            self.lose_answer.discard(lost)
+            failure = {"errors": [{"message": "Internal error. Looks like something went wrong on our end."}]}
+            return Response(json.dumps(failure), 200, mimetype="application/json")
+        return Response(json.dumps({"data": data, "extensions": {"cost": cost}}), 200, mimetype="application/json")
+
     def refund_call(self, query: str, v: dict[str, Any]) -> dict[str, Any]:
         if "refundCreate" in query:
             data = v["input"]
@@ -293,13 +424,9 @@ class FakeShopify:
                 data_aftersale = self.aftersale_call(body["query"], body["variables"])
             except GraphQLError as exc:
                 return Response(json.dumps({"errors": [{"message": str(exc)}]}), 200, mimetype="application/json")
-            lost = next((op for op in self.lose_answer if op in body["query"]), None)
-            if lost is not None:  # done, but the caller never hears back (a crash, a dropped connection)
-                self.lose_answer.discard(lost)
-                failure = {"errors": [{"message": "Internal error. Looks like something went wrong on our end."}]}
-                return Response(json.dumps(failure), 200, mimetype="application/json")
-            return Response(json.dumps({"data": data_aftersale, "extensions": {"cost": cost}}), 200,
-                            mimetype="application/json")
+            return self._answer(body["query"], data_aftersale, cost)
+        if any(op in body["query"] for op in self.PROCESS_OPS):  # before refunds: these read the return's refunds too
+            return self._answer(body["query"], self.return_process_call(body["query"], body["variables"]), cost)
         if self.fail_orders_call is not None and "orders(" in body["query"]:
             self.orders_calls += 1
             if self.orders_calls == self.fail_orders_call:

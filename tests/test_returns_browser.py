@@ -42,11 +42,11 @@ from pypdf import PdfReader  # noqa: E402
 
 from app.models import Return, ReturnPhoto  # noqa: E402
 from app.services import return_tasks  # noqa: E402
-from connectors.base import RefundRequest, RefundResult  # noqa: E402
-from connectors.shopify import refunds  # noqa: E402
+from connectors.base import ProcessReturnRequest  # noqa: E402
+from connectors.shopify import return_process  # noqa: E402
 from connectors.shopify.admin import ShopifyAdminClient  # noqa: E402
 from tests.app.test_embedded import session_token  # noqa: E402
-from tests.fake_shopify import SHOP  # noqa: E402
+from tests.fake_shopify import SHOP, FakeShopify  # noqa: E402
 from tests.returns_store import (  # noqa: E402
     EMAIL,
     ORDER_GID,
@@ -101,6 +101,11 @@ def page(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def fake_return_id(fake: FakeShopify) -> str:
+    (only,) = fake.returns
+    return str(only)
 
 
 def a_return(db: Any) -> Return:
@@ -220,18 +225,18 @@ def test_the_whole_return_in_a_browser(page: Page, server: str, app: Flask, db: 
     assert closed.status == 200, closed.text()
     assert closed.json()["resolution"]["state"] == "pending"
 
-    # The worker dies right after Shopify made the refund, before our database heard of it.
+    # The worker dies right after Shopify processed the return and refunded, before our database heard of it.
     test_process = os.getpid()
-    real_create_refund = refunds.create_refund
+    real_process = return_process.process_return
 
-    def killed_after_the_platform_call(client: ShopifyAdminClient, request: RefundRequest) -> RefundResult:
-        result = real_create_refund(client, request)
+    def killed_after_the_platform_call(client: ShopifyAdminClient, request: ProcessReturnRequest) -> Any:
+        result = real_process(client, request)
         if not result.already_done:
             assert os.getpid() != test_process, "the refund was expected to run in RQ's forked work horse"
             os._exit(137)  # SIGKILL's exit status: nothing after this line runs, nothing is committed
         return result
 
-    monkeypatch.setattr(refunds, "create_refund", killed_after_the_platform_call)
+    monkeypatch.setattr(return_process, "process_return", killed_after_the_platform_call)
     drain(app)
     assert len(fake.refunds.get(ORDER_GID, [])) == 1  # the money left...
     ret = a_return(db)
@@ -249,13 +254,14 @@ def test_the_whole_return_in_a_browser(page: Page, server: str, app: Flask, db: 
     db.session.remove()
     drain(app)
     assert len(fake.refunds[ORDER_GID]) == 1, fake.refunds  # exactly one refund on the store
-    assert len(fake.refund_inputs) == 1, "a second refundCreate was sent"
+    assert len(fake.return_process_inputs) == 1, "Shopify was asked to process (and refund) the return twice"
+    assert fake.refund_inputs == []  # the refund came with processing the return, not beside it
     assert return_tasks.run(return_id) == {}  # a third run (a stale retry): nothing left to do
     db.session.remove()
-    assert len(fake.refund_inputs) == 1
+    assert len(fake.return_process_inputs) == 1
     refund = fake.refunds[ORDER_GID][0]
-    assert f"[postventa:postventa-return-{return_id}-refund]" in refund["note"]
     assert refund["totalRefundedSet"]["shopMoney"]["amount"] == "29.95"
+    assert fake.returns[fake_return_id(fake)]["status"] == "CLOSED"  # Shopify's copy of the return is closed too
     ret = a_return(db)
     assert (ret.status, ret.resolution_state, ret.resolution_error) == ("closed", "done", None)
     assert ret.resolution_ref == refund["id"] and ret.resolution_amount == Decimal("29.95")

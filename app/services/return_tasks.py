@@ -17,12 +17,15 @@ from app.services import return_workflow, tracking
 from app.services.carrier_choice import apply as choose_carrier
 from app.services.platform_access import NotConnected, access_for
 from connectors.base import (
+    Connector,
     ExchangeRequest,
     NotSupported,
     PlatformError,
+    ProcessReturnRequest,
     RefundRequest,
     ReturnRequest,
     ReturnShipping,
+    ShopAccess,
     StoreCreditRequest,
 )
 from connectors.labels import LabelConfigError, LabelRequest, fetch_label_pdf, get_label_provider
@@ -100,7 +103,7 @@ def _failed(return_id: int, name: str, exc: Exception) -> None:
     if name == "resolution":
         ret.resolution_attempts += 1
         ret.resolution_error = message
-        if ret.resolution_attempts >= MAX_ATTEMPTS or isinstance(exc, NotConnected):
+        if ret.resolution_attempts >= MAX_ATTEMPTS or isinstance(exc, (NotConnected, AlreadyCompensated)):
             ret.resolution_state = "failed"
     elif name == "label":
         ret.label_attempts += 1
@@ -216,7 +219,9 @@ def _resolve(ret: Return) -> None:
     lines = tuple((str(line["line_item_id"]), int(line["quantity"])) for line in ret.lines)
     amount = ret.value_amount if ret.value_amount is not None else Decimal(0)
     note = f"Postventa return {ret.rma}"
-    if ret.outcome == "store_credit":
+    if ret.external_id and _processed_on_platform(ret, ret.external_id, connector, access, key, note):
+        pass  # Shopify processed its return and, for a refund, refunded in the same call
+    elif ret.outcome == "store_credit":
         credit = connector.issue_store_credit(access, StoreCreditRequest(
             order.external_id, Money(amount, ret.currency or order.currency), key, order.email, note))
         ret.resolution_ref, ret.resolution_code, ret.resolution_amount = credit.external_id, credit.code, amount
@@ -231,3 +236,27 @@ def _resolve(ret: Return) -> None:
         ret.resolution_ref, ret.resolution_amount = refund.external_id, refund.amount.amount
     ret.resolution_state, ret.resolution_error = "done", None
     return_workflow.move(ret, "closed")
+
+
+class AlreadyCompensated(ValueError):
+    """The platform already refunded this return (its own admin): no credit or exchange on top; the merchant decides."""
+
+
+def _processed_on_platform(ret: Return, external_id: str, connector: Connector, access: ShopAccess, key: str,
+                           note: str) -> bool:
+    """Close the platform's copy of the return (returnProcess); True when that also settled a refund outcome."""
+    try:
+        done = connector.process_return(access, ProcessReturnRequest(external_id, key, ret.outcome == "refund", note))
+    except NotSupported:
+        return False
+    if ret.outcome == "refund":
+        if done.refund is not None:
+            ret.resolution_ref, ret.resolution_amount = done.refund.external_id, done.refund.amount.amount
+        else:
+            ret.resolution_amount = Decimal(0)  # the platform found nothing to give back
+        return True
+    if done.refund is not None:
+        raise AlreadyCompensated(f"the store already refunded this return on the platform ({done.refund.external_id}"
+                                 f", {done.refund.amount.amount} {done.refund.amount.currency}); no {ret.outcome} "
+                                 "was issued on top")
+    return False

@@ -14,6 +14,8 @@ from connectors.base import (
     ExchangeResult,
     NormalizeError,
     OrderChange,
+    ProcessReturnRequest,
+    ProcessReturnResult,
     RefundChange,
     RefundRequest,
     RefundResult,
@@ -28,7 +30,7 @@ from connectors.base import (
     TrackingUpdate,
 )
 from connectors.model import Product
-from connectors.shopify import compliance, exchanges, products, refunds, returns, store_credit
+from connectors.shopify import compliance, exchanges, products, refunds, return_process, returns, store_credit
 from connectors.shopify.admin import ShopifyAdminClient, update_tracking
 from connectors.shopify.normalize import (
     normalize_fulfillment,
@@ -112,6 +114,10 @@ class ShopifyConnector:
 
     def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
         return returns.add_return_shipping(_client(access), return_external_id, shipping)
+
+    def process_return(self, access: ShopAccess, request: ProcessReturnRequest) -> ProcessReturnResult:
+        """returnProcess (scope write_returns): lines processed and restocked, the refund issued by the same call."""
+        return return_process.process_return(_client(access), request)
 
     def add_tracking(self, access: ShopAccess, order_external_id: str, shipment_external_id: str,
                      tracking: TrackingUpdate) -> None:

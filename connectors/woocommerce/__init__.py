@@ -17,6 +17,8 @@ from connectors.base import (
     NotSupported,
     OrderChange,
     OrderDeleted,
+    ProcessReturnRequest,
+    ProcessReturnResult,
     RefundRequest,
     RefundResult,
     ReturnRequest,
@@ -115,6 +117,9 @@ class WooCommerceConnector:
         raise NotSupported(_NO_RETURNS)
 
     def add_return_shipping(self, access: ShopAccess, return_external_id: str, shipping: ReturnShipping) -> str:
+        raise NotSupported(_NO_RETURNS)
+
+    def process_return(self, access: ShopAccess, request: ProcessReturnRequest) -> ProcessReturnResult:
         raise NotSupported(_NO_RETURNS)
 
 

@@ -91,4 +91,6 @@ def test_store_credit_is_issued_once_and_shown_to_the_shopper(app: Any, db: Any,
     ret = close_and_run(app, db)
     assert (ret.status, ret.resolution_state) == ("closed", "done")
     assert len(catalogue.fake.gift_cards) == 1 and str(ret.resolution_amount) == "29.9500"
+    (processed,) = catalogue.fake.return_process_inputs  # Shopify's copy of the return is processed, once,
+    assert "financialTransfer" not in processed and catalogue.fake.refunds.get(ORDER_GID, []) == []  # no refund
     assert ret.resolution_code and ret.resolution_code in client.get(resp.headers["Location"]).get_data(as_text=True)
