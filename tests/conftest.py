@@ -31,7 +31,7 @@ from connectors.shopify import sign_webhook
 FIXTURES = Path(__file__).parent / "fixtures"
 # Local fakes of the platform and tracking-provider APIs, served over loopback, and their fixtures.
 pytest_plugins = ["tests.fake_shopify", "tests.fake_woocommerce", "tests.fake_trackers", "tests.fake_labels",
-                  "tests.returns_store"]
+                  "tests.returns_store", "tests.browser_pages"]
 
 
 def load_fixture(platform: str, name: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,21 +22,18 @@ import pytest
 from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select, update
-from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.browser_pages import require_chromium
 from tests.conftest import drain
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it and runs these tests",
-                allow_module_level=True)
+require_chromium()
 PDFTOPPM = shutil.which("pdftoppm")
 if PDFTOPPM is None:
     pytest.skip("pdftoppm is not installed (apt-get install poppler-utils): the label's barcodes cannot be scanned; "
                 "CI installs it and runs these tests", allow_module_level=True)
 
 import zxingcpp  # noqa: E402
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, ViewportSize, expect  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from app.models import Return, ReturnPhoto  # noqa: E402
@@ -54,8 +50,6 @@ from tests.returns_store import (  # noqa: E402
     Store,
 )
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOT = "/tmp/returns-es.png"
 STATUS_SCREENSHOT = "/tmp/returns-status-es.png"
@@ -66,30 +60,6 @@ SHIRT_TITLE = "Camiseta de algodón orgánico"
 RMA = "RMA-1001-1"
 NOT_FOUND_EN = "We could not find an order with that number and email."
 NOT_FOUND_ES = "No encontramos ningún pedido con ese número y ese correo electrónico."
-
-
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    """The test app on a real loopback port, one thread per request."""
-    httpd: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="test-http", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

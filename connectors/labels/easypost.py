@@ -20,6 +20,7 @@ from connectors.labels import Label, LabelAuthError, LabelError, LabelRequest
 from connectors.labels.purchase import (
     Offer,
     PurchaseSettings,
+    carrier_address,
     cheapest,
     decimal_or_none,
     money,
@@ -28,7 +29,6 @@ from connectors.labels.purchase import (
     reference,
     weight_grams,
 )
-from connectors.model import Address
 
 BASE_URL = "https://api.easypost.com"
 QR_FORM = "label_qr_code"  # USPS Label Broker: a code the shopper shows at the post office instead of printing
@@ -113,19 +113,11 @@ def shipment_params(request: LabelRequest, ref: str, settings: PurchaseSettings)
     return {
         "reference": ref,
         "is_return": True,
-        "to_address": address(request.from_address),  # the shopper, who received the order
-        "from_address": address(request.return_address, request.store_name),  # the store, where it goes back
+        "to_address": carrier_address(request.from_address),  # the shopper, who received the order
+        "from_address": carrier_address(request.return_address, request.store_name),  # the store, where it goes back
         "parcel": {"weight": float(ounces(weight_grams(request.weight_grams, settings)))},
         "options": {"label_format": "PDF", "label_size": "4x6", "print_custom_1": request.rma},
     }
-
-
-def address(place: Address, fallback_name: str | None = None) -> dict[str, str]:
-    """An address in EasyPost's field names, leaving out what is unknown."""
-    fields = {"name": place.name or fallback_name, "company": place.company, "street1": place.line1,
-              "street2": place.line2, "city": place.city, "state": place.region, "zip": place.postal_code,
-              "country": place.country_code, "phone": place.phone}
-    return {k: v for k, v in fields.items() if v}
 
 
 def offers(rates: list[Any]) -> list[Offer]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from connectors.labels import LABEL_SETTINGS, LabelConfigError, LabelError
-from connectors.model import Money
+from connectors.model import Address, Money
 
 DEFAULT_WEIGHT_GRAMS = 1000  # a return whose weight nobody gave: a parcel of clothes, rated a little high
 DEFAULT_TIMEOUT = 30.0  # seconds; buying a label waits on the carrier, which can be slow
@@ -125,3 +125,11 @@ def reference(key: str, limit: int) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     readable = re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-")[: limit - len(digest) - 1]
     return f"{readable}-{digest}" if readable else digest
+
+
+def carrier_address(place: Address, fallback_name: str | None = None) -> dict[str, str]:
+    """An address in the field names EasyPost and Shippo share, leaving out what is unknown."""
+    fields = {"name": place.name or fallback_name, "company": place.company, "street1": place.line1,
+              "street2": place.line2, "city": place.city, "state": place.region, "zip": place.postal_code,
+              "country": place.country_code, "phone": place.phone}
+    return {k: v for k, v in fields.items() if v}

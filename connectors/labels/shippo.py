@@ -20,6 +20,7 @@ from connectors.labels import Label, LabelAuthError, LabelError, LabelPending, L
 from connectors.labels.purchase import (
     Offer,
     PurchaseSettings,
+    carrier_address,
     cheapest,
     decimal_or_none,
     money,
@@ -27,7 +28,6 @@ from connectors.labels.purchase import (
     reference,
     weight_grams,
 )
-from connectors.model import Address
 
 BASE_URL = "https://api.goshippo.com"
 API_VERSION = "2018-02-08"  # pinned, so a default-version change on Shippo's side cannot change these shapes
@@ -142,22 +142,14 @@ def shipment_body(request: LabelRequest, metadata: str, settings: PurchaseSettin
     if settings.qr_code:
         extra["qr_code_requested"] = True
     return {
-        "address_from": address(request.return_address, request.store_name),  # the store, which sent the order
-        "address_to": address(request.from_address),  # the shopper, who received it
+        "address_from": carrier_address(request.return_address, request.store_name),  # the store, which sent the order
+        "address_to": carrier_address(request.from_address),  # the shopper, who received it
         "parcels": [{"length": length, "width": width, "height": height, "distance_unit": "cm",
                      "weight": str(weight_grams(request.weight_grams, settings)), "mass_unit": "g"}],
         "extra": extra,
         "metadata": metadata,
         "async": False,
     }
-
-
-def address(place: Address, fallback_name: str | None = None) -> dict[str, str]:
-    """An address in Shippo's field names, leaving out what is unknown."""
-    fields = {"name": place.name or fallback_name, "company": place.company, "street1": place.line1,
-              "street2": place.line2, "city": place.city, "state": place.region, "zip": place.postal_code,
-              "country": place.country_code, "phone": place.phone}
-    return {k: v for k, v in fields.items() if v}
 
 
 def offers(rates: list[Any]) -> list[Offer]:
