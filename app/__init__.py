@@ -43,6 +43,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None, instance_pat
     from app.errors import register_error_handlers
 
     register_blueprints(app)
+    from app.fast_tracking import TrackingPageFastPath
+    from app.services import page_versions
+
+    page_versions.install()  # every process that writes (web, worker, CLI) keeps the tracking pages' versions
+    app.wsgi_app = TrackingPageFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     register_error_handlers(app)
     register_cli(app)
     from app.fast_ingest import ShopifyWebhookFastPath

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bench.common import (
     DATABASE_URL,
     HOST,
+    REDIS_URL,
     SHOP_DOMAIN,
     Verdict,
     app_env,
@@ -30,6 +32,7 @@ from bench.common import (
     fresh_database,
     migrate_and_create_shop,
     report_main,
+    scalar,
     wait_for_port,
 )
 from bench.ingest import CONFIGS, WORKERS, gunicorn_args
@@ -81,16 +84,23 @@ class Seeded:
 
 @dataclass(frozen=True)
 class Probe:
-    """Every page fetched once in-process (Flask test client, one at a time): status, size, SQL, time."""
+    """Every page fetched twice in-process (Flask test client, one at a time): rendered, then from the cache."""
 
     pages: int
     not_200: list[tuple[str, int]]
     mean_bytes: float
-    p50_ms: float
+    p50_ms: float  # rendered (a cache miss)
     p95_ms: float
-    statements: dict[int, float]  # shipments on the order -> mean SQL statements per page
-    kinds: dict[str, float]  # statement keyword -> mean per page
+    statements: dict[int, float]  # shipments on the order -> mean SQL statements per rendered page
+    kinds: dict[str, float]  # statement keyword -> mean per rendered page
     commits: float
+    cached_p50_ms: float  # the same pages again, from this process's cache
+    cached_p95_ms: float
+    cached_statements: float  # SQL statements per cached page through SQLAlchemy (the version read is not one)
+    version_reads: float  # the one primary-key query every view makes, on its own connection
+    cache_hits: int
+    same_html: bool  # the cached page is byte for byte the rendered one
+    views_stored: int  # page views written by the end of the probe (one per fetch expected)
 
 
 @dataclass(frozen=True)
@@ -268,10 +278,12 @@ def _vacuum_analyze() -> None:
 # --- in-process probe ----------------------------------------------------------------------------------------
 
 def probe(app: Flask, seeded: Seeded) -> Probe:
-    """Fetch every page once through the test client: each must be 200; count its SQL and time it."""
+    """Fetch every page twice through the test client: each must be 200; count its SQL and time it."""
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     from app.extensions import db
+    from app.services import engagement, page_cache
 
     statements: list[str] = []
     commits = [0]
@@ -287,15 +299,20 @@ def probe(app: Flask, seeded: Seeded) -> Probe:
     sizes: list[int] = []
     times: list[float] = []
     bad: list[tuple[str, int]] = []
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
+    cached_times: list[float] = []
+    same = True
+    # Every engine: the pages are rendered through the cache's own autocommit pool on PostgreSQL.
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    event.listen(Engine, "commit", on_commit)
     try:
         client = app.test_client()
-        client.get(seeded.paths[0])  # compile the templates, open the pool
+        client.get(seeded.paths[0])  # compile the templates, open the pools
+        cache = page_cache.for_app(app)
+        cache.clear()
+        stats_before = dataclasses.replace(cache.stats)
         statements.clear()
         commits[0] = 0
+        rendered: dict[str, bytes] = {}
         for path in seeded.paths:
             before = len(statements)
             t0 = time.perf_counter()
@@ -304,20 +321,35 @@ def probe(app: Flask, seeded: Seeded) -> Probe:
             if resp.status_code != 200:
                 bad.append((path, resp.status_code))
             sizes.append(len(resp.data))
+            rendered[path] = resp.data
             per_shipments.setdefault(seeded.shipments_of[path], []).append(len(statements) - before)
         kinds.update(statements)
+        before = len(statements)
+        for path in seeded.paths:
+            t0 = time.perf_counter()
+            resp = client.get(path)
+            cached_times.append((time.perf_counter() - t0) * 1000)
+            same = same and resp.status_code == 200 and resp.data == rendered[path]
+        cached_statements = len(statements) - before
+        hits = cache.stats.hits - stats_before.hits
+        reads = sum(getattr(cache.stats, f) - getattr(stats_before, f) for f in ("hits", "shared_hits", "misses"))
+        engagement.flush_page_views(app)
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
+        event.remove(Engine, "before_cursor_execute", on_execute)
+        event.remove(Engine, "commit", on_commit)
         with app.app_context():
             db.engine.dispose()
     n = len(seeded.paths)
     times.sort()
+    cached_times.sort()
     return Probe(
         pages=n, not_200=bad, mean_bytes=statistics.fmean(sizes), p50_ms=times[n // 2],
         p95_ms=times[min(n - 1, int(n * 0.95))],
         statements={k: statistics.fmean(v) for k, v in sorted(per_shipments.items())},
         kinds={k: v / n for k, v in kinds.most_common()}, commits=commits[0] / n,
+        cached_p50_ms=cached_times[n // 2], cached_p95_ms=cached_times[min(n - 1, int(n * 0.95))],
+        cached_statements=cached_statements / n, version_reads=reads / (2 * n), cache_hits=hits, same_html=same,
+        views_stored=scalar("SELECT count(*) FROM engagement WHERE kind = 'page_view'"),
     )
 
 
@@ -349,15 +381,57 @@ def run_wrk(wrk: str, port: int, seconds: int, paths_file: Path) -> WrkRun:
     return parse_wrk(proc.stdout)
 
 
+def wait_for_workers(port: int, paths_file: Path, timeout: float = 60) -> None:
+    """The master listens before its workers have imported the app: the warm-up starts once pages are served."""
+    import urllib.error
+    import urllib.request
+
+    path = paths_file.read_text().split()[0]
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 2 * WORKERS:  # a few answers: every worker has booted (the socket is shared, not balanced)
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=5) as resp:
+                answered += resp.status == 200
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no page served on port {port} after {timeout:.0f} s") from None
+            time.sleep(0.1)
+    time.sleep(0.5)
+
+
+@dataclass(frozen=True)
+class Served:
+    run: WrkRun
+    responses: int  # warm-up included
+    views_stored: int  # page views the app wrote, counted once gunicorn had stopped
+    pages_rendered: int  # pages rendered and shared through Redis by the workers (each at least once)
+    rendered_in_warmup: int  # of which before the measured run began
+
+
 def serve_and_measure(wrk: str, target: str, settings: list[str], env: dict[str, str], log: Path,
-                      paths_file: Path) -> WrkRun:
-    """Start gunicorn, warm it up, measure; gunicorn is gone when this returns, however it returns."""
+                      paths_file: Path) -> Served:
+    """Start gunicorn (no page cached anywhere), warm it up, measure; gunicorn is gone when this returns."""
+    flush_redis()
+    views_before = scalar("SELECT count(*) FROM engagement WHERE kind = 'page_view'")
     port = free_port()
     with child(gunicorn_args(target, port, settings), env, log) as proc:
         wait_for_port(port, proc)
-        run_wrk(wrk, port, WARMUP_SECONDS, paths_file)
+        wait_for_workers(port, paths_file)
+        warm = run_wrk(wrk, port, WARMUP_SECONDS, paths_file)
         time.sleep(0.3)
-        return run_wrk(wrk, port, RUN_SECONDS, paths_file)
+        warmed = _pages_in_redis()
+        run = run_wrk(wrk, port, RUN_SECONDS, paths_file)
+    # gunicorn stopped as a deployment stops it (SIGTERM): what its workers had pending is written by now.
+    return Served(run, warm.requests + run.requests,
+                  scalar("SELECT count(*) FROM engagement WHERE kind = 'page_view'") - views_before,
+                  _pages_in_redis(), warmed)
+
+
+def _pages_in_redis() -> int:
+    import redis
+
+    return sum(1 for _ in redis.Redis.from_url(REDIS_URL).scan_iter(match="postventa:page:*"))
 
 
 def _show_logs(tmp: Path) -> None:
@@ -388,39 +462,53 @@ def run() -> TrackingSummary | None:
         kinds = ", ".join(f"{k} {v:.1f}" for k, v in pr.kinds.items())
         print(f"in-process, one at a time: {pr.pages} pages, {pr.pages - len(pr.not_200)} rendered 200, "
               f"mean {pr.mean_bytes / 1024:.1f} KB, p50 {pr.p50_ms:.1f} ms, p95 {pr.p95_ms:.1f} ms")
-        print(f"SQL statements per page: {spq} ({kinds}; commits {pr.commits:.1f})")
+        print(f"SQL statements per rendered page: {spq} ({kinds}; commits {pr.commits:.1f}) "
+              f"+ 1 version read")
+        print(f"the same pages again, from the cache: {pr.cache_hits} of {pr.pages} hits, "
+              f"p50 {pr.cached_p50_ms:.2f} ms, p95 {pr.cached_p95_ms:.2f} ms, "
+              f"SQL statements per page {pr.cached_statements:.1f} "
+              f"+ {pr.version_reads:.1f} version read; identical HTML: {'yes' if pr.same_html else 'NO'}; "
+              f"page views stored {pr.views_stored} of {2 * pr.pages}")
         for path, status in pr.not_200[:5]:
             print(f"  {status} for {path}")
         paths_file = tmp / "paths.txt"
         paths_file.write_text("\n".join(seeded.paths) + "\n")
         print(f"gunicorn {WORKERS} workers; wrk {WRK_THREADS} threads, {CONNECTIONS} connections, "
-              f"{WARMUP_SECONDS}s warm-up + {RUN_SECONDS}s, cycling through {N_PAGES} pages")
-        runs: dict[str, WrkRun] = {}
+              f"{WARMUP_SECONDS}s warm-up + {RUN_SECONDS}s, cycling through {N_PAGES} pages; each server starts "
+              "with no page cached (Redis flushed)")
+        served: dict[str, Served] = {}
         for name, settings in CONFIGS.items():
             tag = re.sub(r"\W+", "-", name)
             try:
-                runs[name] = serve_and_measure(wrk, "wsgi:app", settings, env, tmp / f"gunicorn-app-{tag}.log",
-                                               paths_file)
+                served[name] = serve_and_measure(wrk, "wsgi:app", settings, env,
+                                                 tmp / f"gunicorn-app-{tag}.log", paths_file)
             except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
                 print(f"  {name}: failed: {exc}")
                 _show_logs(tmp)
                 continue
-            print(f"  {name:<11} app  {runs[name].brief()}", flush=True)
-        if not runs:
+            done = served[name]
+            print(f"  {name:<11} app  {done.run.brief()}", flush=True)
+            print(f"  {'':<11}      pages rendered {done.pages_rendered} ({done.rendered_in_warmup} during the "
+                  f"warm-up); page views stored {done.views_stored} for {done.responses} responses (warm-up "
+                  "included)", flush=True)
+        if not served:
             print("tracking page: no configuration completed")
             return None
+        runs = {name: done.run for name, done in served.items()}
         best = min(runs, key=lambda name: runs[name].p95_ms)
         tag = re.sub(r"\W+", "-", best)
         baseline: WrkRun | None = None
         try:
             baseline = serve_and_measure(wrk, "bench.bare_app:app", CONFIGS[best], env,
-                                         tmp / f"gunicorn-bare-{tag}.log", paths_file)
+                                         tmp / f"gunicorn-bare-{tag}.log", paths_file).run
             print(f"  {best:<11} bare {baseline.brief()}", flush=True)
         except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
             print(f"  {best} baseline: failed: {exc}")
             _show_logs(tmp)
     a = runs[best]
     not_200 = a.not_200 + len(pr.not_200)
+    lost = {name: done.responses - done.views_stored for name, done in served.items()
+            if done.views_stored < done.responses}
     lines = [
         f"better configuration (lower p95): {best}",
         f"app req/s: {a.rps:.1f} (p50 {a.p50_ms:.1f} ms, p95 {a.p95_ms:.1f} ms, p99 {a.p99_ms:.1f} ms, "
@@ -441,12 +529,17 @@ def run() -> TrackingSummary | None:
             " ms", ".1f"),
         f"non-200 responses: {not_200} " + ("OK" if not_200 == 0 else
                                             f"(expected 0: {a.not_200} under wrk, {len(pr.not_200)} in-process)"),
-        f"in-process, one page at a time: p50 {pr.p50_ms:.1f} ms, p95 {pr.p95_ms:.1f} ms; "
-        f"SQL statements per page: {spq} ({kinds}; commits {pr.commits:.1f})",
+        "page views: every response counted, written after gunicorn's stop "
+        + ("OK" if not lost and pr.views_stored >= 2 * pr.pages else f"FAIL (missing: {lost or 'in-process'})"),
+        f"in-process, one page at a time: rendered p50 {pr.p50_ms:.1f} ms, p95 {pr.p95_ms:.1f} ms "
+        f"(SQL statements per page: {spq}; {kinds}; commits {pr.commits:.1f}); from the cache "
+        f"p50 {pr.cached_p50_ms:.2f} ms, p95 {pr.cached_p95_ms:.2f} ms (1 version read, "
+        f"{pr.cached_statements:.1f} other statements)",
         f"note: server time = wrk latency on loopback, queueing for the {WORKERS} workers included "
         f"(wrk, gunicorn and PostgreSQL share this machine's {os.cpu_count()} CPUs); mean latency = "
         f"connections / req/s, so {CONNECTIONS} connections at {P95_TARGET_MS:.0f} ms take "
-        f">= {CONNECTIONS / P95_TARGET_MS * 1000:.0f} req/s",
+        f">= {CONNECTIONS / P95_TARGET_MS * 1000:.0f} req/s; {N_PAGES} pages cycled: after the first render of "
+        "each page (shared by the workers through Redis) views come from the cache",
     ]
     for line in lines:
         print(line)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from app.extensions import db, limiter
 from app.i18n import pick_language
 from app.labels import DELAY_LABELS, PROGRESS_STEPS, STATUS_LABELS, progress_index
-from app.models import Message, Order, Shop
-from app.services import engagement, faq, recommendations
-from app.services.links import order_id_from_token, tracking_token
+from app.models import Message, Order, Shipment, Shop
+from app.services import engagement, faq, page_cache, recommendations, return_policy
+from app.services.links import tracking_token
+from app.services.return_links import returns_token
 from app.services.shops import shop_settings
 
 bp = Blueprint("shopper", __name__)
@@ -45,22 +47,73 @@ def _urls() -> dict[str, object]:
     return {"shopper_url": shopper_url, "asset_url": asset_url}
 
 
-def render_tracking(token: str, shop_id: int | None = None) -> str:
-    """The tracking page for a signed token (limited to one shop when served on its domain)."""
-    order_id = order_id_from_token(token)
-    order = db.session.get(Order, order_id) if order_id is not None else None
-    if order is None or (shop_id is not None and order.shop_id != shop_id):
-        abort(404, description=_("This tracking link is not valid. Please check the link in your email."))
-    g.page_language = pick_language(order.locale)
-    shop = db.session.get(Shop, order.shop_id)
-    assert shop is not None
-    picks = [(r.title, engagement.page_click_url(shop.id, order.id, "recommendation", r.url))
-             for r in recommendations.for_order(shop, order)]
-    html = render_template("tracking.html", order=order, shop=shop_settings(shop), token=token,
-                           faq=faq.for_page(shop, str(get_locale())), recommendations=picks)
-    engagement.record("page_view", shop.id, order.id)
-    db.session.commit()
+RECOMMENDATIONS = 3
+
+
+def _not_found() -> NoReturn:
+    abort(404, description=_("This tracking link is not valid. Please check the link in your email."))
+
+
+def cached_tracking(token: str, asked_language: str | None) -> str | None:
+    """The page on the app's own domain if this worker (or Redis) has it current, counted; else None (Flask's turn).
+
+    Picks the language as i18n.select_locale() would for the request: ?lang= if we speak it, else the order's.
+    """
+    cache = page_cache.for_app()
+    order_id = cache.order_id(token)
+    head = cache.head(order_id) if order_id is not None else None
+    if order_id is None or head is None:
+        return None
+    language = asked_language if asked_language and pick_language(asked_language) == asked_language else None
+    html = cache.get((order_id, language or pick_language(head.locale), None), head)
+    if html is not None:
+        engagement.count_page_view(head.shop_id, order_id)
     return html
+
+
+def render_tracking(token: str, shop_id: int | None = None) -> str:
+    """The tracking page for a signed token (limited to one shop when served on its domain).
+
+    One primary-key query per view: the page comes from this worker's cache while its versions match.
+    """
+    cache = page_cache.for_app()
+    order_id = cache.order_id(token)
+    head = cache.head(order_id) if order_id is not None else None
+    if order_id is None or head is None or (shop_id is not None and head.shop_id != shop_id):
+        _not_found()
+    g.page_language = pick_language(head.locale)
+    key = (order_id, str(get_locale()), getattr(g, "proxy_prefix", None))  # the language it renders in
+    html = cache.get(key, head)
+    if html is None:
+        with cache.reading() as session:
+            page = _render_tracking(session, order_id, head, token)
+        cache.put(key, page)
+        html = page.html
+    engagement.count_page_view(head.shop_id, order_id)
+    return html
+
+
+def _render_tracking(session: Session, order_id: int, head: page_cache.Head, token: str) -> page_cache.Page:
+    """Render from SQL read after the versions were: a page is never stored under versions newer than its data."""
+    order = session.scalar(
+        select(Order).where(Order.id == order_id)
+        .options(joinedload(Order.shop), selectinload(Order.line_items),
+                 selectinload(Order.shipments).selectinload(Shipment.events)))
+    if order is None or order.shop_id != head.shop_id:
+        _not_found()  # deleted since the versions were read
+    shop = order.shop
+    limit = RECOMMENDATIONS + len({li.product_id for li in order.line_items})
+    sellers = recommendations.best_sellers(shop.id, limit)  # before for_order: the older of the two is kept
+    picks = [(r.title, engagement.page_click_url(shop.id, order.id, "recommendation", r.url))
+             for r in recommendations.for_order(shop, order, RECOMMENDATIONS)]
+    from app.blueprints.returns import portal_url  # the portal builds on these pages, not the other way round
+
+    policy = return_policy.from_settings(shop.settings)
+    html = render_template("tracking.html", order=order, shop=shop_settings(shop), token=token,
+                           faq=faq.for_page(shop, str(get_locale())), recommendations=picks,
+                           policy_text=return_policy.summary(policy, str(get_locale())) if policy.enabled else "",
+                           returns_link=portal_url("order", shop, token=returns_token(order.id)))
+    return page_cache.Page(head.versions, sellers, limit, html)
 
 
 def handle_lookup(shop_id: int | None = None) -> str | Response:

@@ -44,6 +44,11 @@ def _best_sellers(shop_id: int, limit: int) -> list[tuple[str, str]]:
     return found
 
 
+def best_sellers(shop_id: int, limit: int) -> list[tuple[str, str]]:
+    """(product id, title) as for_order() sees them now: a cached tracking page is valid while these are equal."""
+    return _best_sellers(shop_id, limit)
+
+
 def storefront_search(shop: Shop, title: str) -> str:
     if shop.platform == "woocommerce":
         return f"{shop.store_url or shop.domain}/?s={quote(title)}&post_type=product"

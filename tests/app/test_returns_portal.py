@@ -319,3 +319,19 @@ def test_a_final_sale_order_cannot_be_returned(db: Any, shop: Any, post_shopify:
     forced = post_multipart(client, form_url, {"csrf_token": token, "key": "k1", "reason": "too_small",
                                                "outcome": "refund", f"qty-{SHIRT}": "1"})
     assert forced.status_code == 422 and returns(db) == 0  # the rule holds on the server, not just on the page
+
+
+def test_the_tracking_page_shows_the_same_policy_and_links_to_the_portal(db: Any, shipped: Any,
+                                                                         client: Any) -> None:
+    from app.models import Order
+    from app.services.links import tracking_token
+
+    shop = shipped(text={"en": "Thirty days, free returns.", "es": "Treinta días, devolución gratis."})
+    order = db.session.scalar(select(Order))
+    page = client.get(f"/t/{tracking_token(order.id)}").get_data(as_text=True)  # the order speaks Spanish
+    assert "Treinta días, devolución gratis." in page
+    link = re.search(r'href="(/returns/tienda-test.myshopify.com/o/[^"]+)"', page)
+    assert link and client.get(link.group(1)).status_code == 200
+    shop.settings = {**shop.settings, "returns": {**shop.settings["returns"], "text": {"es": "Sin devoluciones."}}}
+    db.session.commit()
+    assert "Sin devoluciones." in client.get(f"/t/{tracking_token(order.id)}").get_data(as_text=True)  # not cached
