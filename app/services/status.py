@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Backfill, Message, Order, Shipment, Shop, WebhookEvent
+from app.models import Backfill, Message, Order, Return, Shipment, Shop, WebhookEvent
 from app.services import engagement
 
 
@@ -26,6 +26,16 @@ def shop_status(shop: Shop) -> dict[str, Any]:
             "skipped": backfill.skipped, "error": backfill.error,
         },
         "orders": count(select(func.count()).select_from(Order).where(Order.shop_id == shop.id)),
+        "returns_waiting": count(select(func.count()).select_from(Return)
+                                 .where(Return.shop_id == shop.id, Return.status == "requested")),
+        "returns_needing_attention": [
+            {"id": r.id, "rma": r.rma or r.name, "order": r.order.number, "status": r.status,
+             "problem": next(filter(None, (r.resolution_error, r.label_error, r.sync_error)), None)}
+            for r in db.session.scalars(
+                select(Return).where(Return.shop_id == shop.id,
+                                     (Return.status == "requested") | (Return.label_state == "failed")
+                                     | (Return.resolution_state == "failed") | (Return.sync_state == "failed"))
+                .order_by(Return.id.desc()).limit(20))],
         "shipments_in_flight": count(
             select(func.count()).select_from(Shipment).join(Order)
             .where(Order.shop_id == shop.id, Shipment.status.not_in(("delivered", "expired")),

@@ -143,3 +143,24 @@ def test_the_cli_lists_decides_and_sets_rules(app: Any, db: Any, client: Any, wa
     good.write_text('{"window_days": 60, "outcomes": ["refund", "store_credit"]}')
     out = runner.invoke(args=["returns", "rules", DOMAIN, str(good)])
     assert out.exit_code == 0 and "60 days" in out.output
+
+
+def test_the_admin_home_counts_returns_waiting_and_shows_their_problems(app: Any, db: Any, client: Any,
+                                                                       auth: dict[str, str], waiting: Return) -> None:
+    status = client.get("/api/v1/shop", headers=auth).get_json()
+    assert status["returns_waiting"] == 1
+    assert [r["rma"] for r in status["returns_needing_attention"]] == ["RMA-1001-1"]
+    client.post(f"/api/v1/returns/{waiting.id}/approve", headers=auth)
+    client.post(f"/api/v1/returns/{waiting.id}/close", headers=auth)
+    drain(app)
+    db.session.expire_all()
+    status = client.get("/api/v1/shop", headers=auth).get_json()
+    (attention,) = status["returns_needing_attention"]
+    assert status["returns_waiting"] == 0 and "not connected" in attention["problem"]
+    from flask import render_template
+
+    from app.services.status import shop_status
+
+    with app.test_request_context():  # the page the merchant opens inside Shopify admin, from the same figures
+        html = render_template("embedded_home.html", status=shop_status(waiting.order.shop), api_key="k")
+    assert "RMA-1001-1" in html and "not connected" in html
