@@ -28,7 +28,13 @@ from connectors.base import (
     ShopAccess,
     StoreCreditRequest,
 )
-from connectors.labels import LabelConfigError, LabelRequest, fetch_label_pdf, get_label_provider
+from connectors.labels import (
+    LabelConfigError,
+    LabelRequest,
+    UnknownLabelProvider,
+    fetch_label_pdf,
+    get_label_provider,
+)
 from connectors.model import Address, Money, ReturnLine, ShipmentStatus
 
 log = logging.getLogger(__name__)
@@ -71,7 +77,7 @@ def run(return_id: int) -> dict[str, str]:
             continue
         try:
             step(locked)
-        except (PlatformError, NotConnected, OSError, RuntimeError, ValueError) as exc:  # kept for the merchant
+        except (PlatformError, LookupError, OSError, RuntimeError, ValueError) as exc:  # kept for the merchant
             db.session.rollback()
             _failed(return_id, name, exc)
             done[name] = "failed"
@@ -108,7 +114,8 @@ def _failed(return_id: int, name: str, exc: Exception) -> None:
     elif name == "label":
         ret.label_attempts += 1
         ret.label_error = message
-        if ret.label_attempts >= MAX_ATTEMPTS or isinstance(exc, (LabelSetupError, LabelConfigError)):
+        if ret.label_attempts >= MAX_ATTEMPTS or isinstance(exc, (LabelSetupError, LabelConfigError,
+                                                                  UnknownLabelProvider)):
             ret.label_state = "failed"
             return_workflow.schedule_email(ret, "return_approved")  # approved all the same; the label follows
     else:

@@ -335,3 +335,17 @@ def test_the_tracking_page_shows_the_same_policy_and_links_to_the_portal(db: Any
     shop.settings = {**shop.settings, "returns": {**shop.settings["returns"], "text": {"es": "Sin devoluciones."}}}
     db.session.commit()
     assert "Sin devoluciones." in client.get(f"/t/{tracking_token(order.id)}").get_data(as_text=True)  # not cached
+
+
+def test_a_label_provider_that_does_not_exist_fails_the_label_at_once(app: Any, db: Any, shipped: Any,
+                                                                      client: Any) -> None:
+    shipped()
+    assert submit(client, open_form(client).headers["Location"], reason="too_small").status_code == 302
+    app.config["LABEL_PROVIDER"] = "ups"
+    try:
+        return_tasks.run(db.session.scalar(select(Return)).id)
+    finally:
+        app.config["LABEL_PROVIDER"] = "builtin"
+    db.session.expire_all()
+    ret = db.session.scalar(select(Return))
+    assert ret.label_state == "failed" and "unknown label provider" in (ret.label_error or "")
