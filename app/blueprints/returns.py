@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from app.blueprints.shopper import lookup_limited
+from app.blueprints.shopper import lookup_limited, lookup_order
 from app.extensions import csrf, db
 from app.i18n import pick_language
 from app.labels import STATUS_LABELS
 from app.models import Order, Return, Shop
-from app.services import engagement, return_policy, return_requests, return_workflow
+from app.services import return_policy, return_requests, return_workflow
 from app.services.return_links import (
     order_id_from_returns_token,
     return_id_from_token,
@@ -80,25 +80,15 @@ def lookup_page(shop: Shop) -> str | Response:
     """Find the order by number + email; one answer for any mismatch, so nothing can be enumerated."""
     refresh()  # a fresh look at ?lang= (Flask-Babel keeps one locale per app context)
     error = None
-    number = (request.values.get("order") or "").strip()
-    email = (request.values.get("email") or "").strip()
     policy = return_requests.policy_for(shop)
     if request.method == "POST":
         _protect()
-        if not number or not email or len(number) > 64 or len(email) > 320:
-            error = _("Enter your order number and the email you used to order.")
-        else:
-            wanted = number if number.startswith("#") else f"#{number}"
-            order = db.session.scalar(
-                select(Order).where(Order.shop_id == shop.id, Order.number.in_((number, wanted)),
-                                    func.lower(Order.email) == email.lower())
-                .order_by(Order.placed_at.desc()).limit(1))
-            if order is not None:
-                engagement.record("lookup", shop.id, order.id)
-                db.session.commit()
-                return redirect(portal_url("order", shop, token=returns_token(order.id)))
-            error = _("We could not find an order with that number and email.")
-    return render_template("returns_lookup.html", shop=shop_settings(shop), error=error, number=number, email=email,
+        order, error = lookup_order(shop.id)
+        if order is not None:
+            return redirect(portal_url("order", shop, token=returns_token(order.id)))
+    return render_template("returns_lookup.html", shop=shop_settings(shop), error=error,
+                           number=(request.values.get("order") or "").strip(),
+                           email=(request.values.get("email") or "").strip(),
                            policy_text=return_policy.summary(policy, str(get_locale())))
 
 

@@ -116,26 +116,33 @@ def _render_tracking(session: Session, order_id: int, head: page_cache.Head, tok
     return page_cache.Page(head.versions, sellers, limit, html)
 
 
+def lookup_order(shop_id: int | None) -> tuple[Order | None, str | None]:
+    """The order a posted number + email name (counted as a lookup), or the one error for any mismatch."""
+    number = (request.values.get("order") or "").strip()
+    email = (request.values.get("email") or "").strip()
+    if not number or not email or len(number) > 64 or len(email) > 320:
+        return None, _("Enter your order number and the email you used to order.")
+    wanted = number if number.startswith("#") else f"#{number}"
+    query = select(Order).where(Order.number.in_((number, wanted)), func.lower(Order.email) == email.lower())
+    if shop_id is not None:
+        query = query.where(Order.shop_id == shop_id)
+    order = db.session.scalar(query.order_by(Order.placed_at.desc()).limit(1))
+    if order is None:
+        return None, _("We could not find an order with that number and email.")
+    engagement.record("lookup", order.shop_id, order.id)
+    db.session.commit()
+    return order, None
+
+
 def handle_lookup(shop_id: int | None = None) -> str | Response:
     """Find an order by number + email; one answer for any mismatch, so nothing can be enumerated."""
     error = None
-    number = (request.values.get("order") or "").strip()
-    email = (request.values.get("email") or "").strip()
     if request.method == "POST":
-        if not number or not email or len(number) > 64 or len(email) > 320:
-            error = _("Enter your order number and the email you used to order.")
-        else:
-            wanted = number if number.startswith("#") else f"#{number}"
-            query = select(Order).where(Order.number.in_((number, wanted)), func.lower(Order.email) == email.lower())
-            if shop_id is not None:
-                query = query.where(Order.shop_id == shop_id)
-            order = db.session.scalar(query.order_by(Order.placed_at.desc()).limit(1))
-            if order is not None:
-                engagement.record("lookup", order.shop_id, order.id)
-                db.session.commit()
-                return redirect(shopper_url("tracking", token=tracking_token(order.id)))
-            error = _("We could not find an order with that number and email.")
-    return render_template("track_lookup.html", error=error, number=number, email=email)
+        order, error = lookup_order(shop_id)
+        if order is not None:
+            return redirect(shopper_url("tracking", token=tracking_token(order.id)))
+    return render_template("track_lookup.html", error=error, number=(request.values.get("order") or "").strip(),
+                           email=(request.values.get("email") or "").strip())
 
 
 @bp.get("/t/<token>")
