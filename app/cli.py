@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Shop
 from app.queue import RETRY, queue
-from app.services.shops import ShopError, create_shop
+from app.services.shops import ShopError, create_shop, find_shop
 
 
 def register_cli(app: Flask) -> None:
@@ -116,10 +116,7 @@ def backfill(shop: str, days: int) -> None:
     from connectors.woocommerce.client import WooApiError
     from connectors.woocommerce.urls import StoreUrlError
 
-    wanted = shop.strip().lower().rstrip("/")
-    row = db.session.scalar(select(Shop).where(
-        (Shop.domain == wanted) | (Shop.domain == f"https://{wanted}")
-        | (Shop.id == (int(wanted) if wanted.isdigit() and len(wanted) < 19 else -1))))
+    row = find_shop(shop)
     if row is None:
         raise click.ClickException(f"no shop {shop!r} (see `flask --app wsgi shops list`)")
     run = service.start(row, days)

@@ -7,13 +7,14 @@ from typing import TextIO
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Return, Shop
 from app.services import return_policy, return_workflow
 from app.services.return_summary import describe
 from app.services.return_workflow import WorkflowError
+from app.services.shops import find_shop
 
 
 @click.group()
@@ -22,8 +23,7 @@ def returns() -> None:
 
 
 def _shop(ref: str) -> Shop:
-    shop = db.session.get(Shop, int(ref)) if ref.isdigit() else db.session.scalar(
-        select(Shop).where(func.lower(Shop.domain) == ref.strip().lower()))
+    shop = find_shop(ref)
     if shop is None:
         raise click.ClickException(f"no shop {ref!r} (use its id or domain; `flask --app wsgi shops list`)")
     return shop

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -28,21 +28,16 @@ from app.services.return_links import (
     shop_ref,
 )
 from app.services.return_photos import MAX_BYTES, PhotoError, clean
-from app.services.shops import shop_settings
+from app.services.shops import find_shop, shop_settings
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 
 MAX_UPLOAD = 16 * 1024 * 1024  # three photos of at most 5 MB each, and the form around them
 
 
-def find_shop(ref: str) -> Shop:
-    """A shop by id, by myshopify.com domain, or by a WooCommerce store's host (e.g. tienda.example.com)."""
-    ref = ref.strip().lower()
-    if ref.isdigit() and len(ref) < 18:
-        shop = db.session.get(Shop, int(ref))
-    else:
-        shop = db.session.scalar(select(Shop).where(func.lower(Shop.domain).in_(
-            (ref, f"https://{ref}", f"http://{ref}"))).order_by(Shop.id).limit(1))
+def portal_shop(ref: str) -> Shop:
+    """The shop a portal path names (id, myshopify.com domain or WooCommerce host), if it still uses Postventa."""
+    shop = find_shop(ref)
     if shop is None or shop.uninstalled_at is not None:
         abort(404, description=_("This store does not offer online returns."))
     return shop
@@ -197,19 +192,19 @@ def label_download(shop: Shop, token: str) -> Response:
 @bp.route("/<shop>", methods=["GET", "POST"])
 @lookup_limited
 def lookup(shop: str) -> str | Response:
-    return lookup_page(find_shop(shop))
+    return lookup_page(portal_shop(shop))
 
 
 @bp.route("/<shop>/o/<token>", methods=["GET", "POST"])
 def order(shop: str, token: str) -> str | Response:
-    return order_page(find_shop(shop), token)
+    return order_page(portal_shop(shop), token)
 
 
 @bp.get("/<shop>/r/<token>")
 def status(shop: str, token: str) -> str:
-    return status_page(find_shop(shop), token)
+    return status_page(portal_shop(shop), token)
 
 
 @bp.get("/<shop>/r/<token>/label.pdf")
 def label(shop: str, token: str) -> Response:
-    return label_download(find_shop(shop), token)
+    return label_download(portal_shop(shop), token)

@@ -12,14 +12,13 @@ from typing import Any
 import orjson
 import psycopg
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from app.crypto import decrypt
-from app.extensions import db
 from app.models import Shop
 from app.services.group_commit import StoreTimeout
 from app.services.ingest import Stored, store_event
+from app.services.shops import find_shop
 from connectors.base import NormalizeError, get_connector
 from connectors.shopify import COMPLIANCE_TOPICS
 from connectors.woocommerce import event_key, is_ping
@@ -132,12 +131,8 @@ def woocommerce(shop_ref: str) -> tuple[Response, int]:
 
 def _woo_shop(ref: str) -> Shop | None:
     """By id (what `shops create` prints and our webhooks use), or by the store's address for hand-made webhooks."""
-    if ref.isdigit() and len(ref) < 19:
-        shop = db.session.get(Shop, int(ref))
-        return shop if shop is not None and shop.platform == "woocommerce" else None
-    host = ref.strip().lower()
-    return db.session.scalar(select(Shop).where(
-        Shop.platform == "woocommerce", Shop.domain.in_([f"https://{host}", f"http://{host}"])))
+    shop = find_shop(ref)
+    return shop if shop is not None and shop.platform == "woocommerce" else None
 
 
 @lru_cache(maxsize=1024)

@@ -167,8 +167,7 @@ def message_context(message: Message) -> dict[str, Any]:
         "return_link": engagement.click_url(message.id, return_url(shop, ret.id)) if ret else "",
         "returns_link": engagement.click_url(message.id, portal_order_url(shop, order.id)),
         "policy_text": return_policy.summary(policy, language) if policy.enabled else "",
-        "reason_label": (policy.reason(ret.reason).label(language)  # type: ignore[union-attr]
-                         if ret is not None and policy.reason(ret.reason) else ""),
+        "reason_label": reason.label(language) if ret is not None and (reason := policy.reason(ret.reason)) else "",
     }
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import LineItem, Message, Order, Shipment, Shop, TrackingEvent
 from app.services import carrier_choice, estimates, outbox
+from app.services.platform_returns import apply_platform_return
 from app.services.refunds import record_refund
-from app.services.returns import apply_platform_return
 from connectors import model
 from connectors.base import (
     Change,

@@ -43,10 +43,14 @@ def schedule(order: Order, shipment: Shipment | None, kind: str, send_at: dateti
         "recipient": order.email,
         "created_at": datetime.now(UTC),
     }
+    add_once(values)
+
+
+def add_once(values: dict[str, object]) -> None:
+    """Insert a message row unless its idempotency key is already there (a replay adds nothing)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Message).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    db.session.execute(stmt)
+    db.session.execute(insert(Message).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
 def plan_for_new_shipment(order: Order, shipment: Shipment) -> None:

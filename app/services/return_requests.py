@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Order, Return, ReturnPhoto, Shipment, Shop
+from app.models import Order, Return, ReturnPhoto, Shop
 from app.services import return_policy, return_workflow
 from app.services.platform_access import NotConnected, access_for
 from app.services.return_photos import Photo
@@ -61,8 +61,7 @@ def clear_products_cache() -> None:
 
 def order_facts(order: Order, products: Mapping[str, Product]) -> OrderFacts:
     """The order as the rules see it: per line, when it left and arrived, and how much is already coming back."""
-    shipments = list(db.session.scalars(select(Shipment).where(
-        Shipment.order_id == order.id, Shipment.is_return.is_(False), Shipment.cancelled.is_(False))))
+    shipments = [s for s in order.shipments if not s.cancelled]  # parcels to the shopper (returns excluded)
     returns = list(db.session.scalars(select(Return).where(Return.order_id == order.id, Return.status.not_in(LIVE))))
     returned: dict[str, int] = {}
     for ret in returns:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -30,6 +29,7 @@ from connectors.base import (
 )
 from connectors.labels import (
     LabelConfigError,
+    LabelProvider,
     LabelRequest,
     UnknownLabelProvider,
     fetch_label_pdf,
@@ -207,7 +207,7 @@ def _attach_to_platform(ret: Return, shop: Shop, number: str) -> None:
         ret.sync_error = f"label not attached on the platform: {exc}"[:2000]
 
 
-def label_provider() -> Any:
+def label_provider() -> LabelProvider:
     cfg = current_app.config
     name = cfg.get("LABEL_PROVIDER") or "builtin"
     if name == "builtin":

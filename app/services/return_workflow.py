@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from app.extensions import db
 from app.labels import N_
-from app.models import Message, Return, ReturnEvent, Shipment
+from app.models import Return, ReturnEvent, Shipment
+from app.services import outbox
 
 # Postventa's statuses, in the order a return goes through them; the last three end it.
 STATUSES = ("requested", "approved", "label_issued", "in_transit", "received", "closed", "rejected", "canceled")
@@ -114,15 +115,19 @@ def retry(ret: Return) -> None:
 
 def parcel_delivered(shipment: Shipment) -> None:
     """Tracking says the return parcel reached the store: the return is received."""
-    ret = db.session.query(Return).filter(Return.shipment_id == shipment.id).one_or_none()
+    ret = _return_of(shipment)
     if ret is not None and ret.status not in FINAL and STAGE[ret.status] >= STAGE["approved"]:
         move(ret, "received", None, shipment.delivered_at)
 
 
 def parcel_moving(shipment: Shipment) -> None:
-    ret = db.session.query(Return).filter(Return.shipment_id == shipment.id).one_or_none()
+    ret = _return_of(shipment)
     if ret is not None:
         move(ret, "in_transit")
+
+
+def _return_of(shipment: Shipment) -> Return | None:
+    return db.session.scalar(select(Return).where(Return.shipment_id == shipment.id))
 
 
 def schedule_email(ret: Return, kind: str) -> None:
@@ -131,9 +136,6 @@ def schedule_email(ret: Return, kind: str) -> None:
     if not order.email:
         return
     now = datetime.now(UTC)
-    values = {"idempotency_key": f"{ret.shop_id}:{ret.order_id}:return-{ret.id}:{kind}", "shop_id": ret.shop_id,
-              "order_id": ret.order_id, "return_id": ret.id, "kind": kind, "status": "queued", "send_at": now,
-              "attempts": 0, "recipient": order.email, "created_at": now}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(Message).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    outbox.add_once({"idempotency_key": f"{ret.shop_id}:{ret.order_id}:return-{ret.id}:{kind}",
+                     "shop_id": ret.shop_id, "order_id": ret.order_id, "return_id": ret.id, "kind": kind,
+                     "status": "queued", "send_at": now, "attempts": 0, "recipient": order.email, "created_at": now})

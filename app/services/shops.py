@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.crypto import encrypt
 from app.extensions import db
@@ -78,3 +78,12 @@ def shop_settings(shop: Shop) -> dict[str, str]:
         "logo_url": str(s.get("logo_url") or ""),
         "support_email": str(s.get("support_email") or ""),
     }
+
+
+def find_shop(ref: str) -> Shop | None:
+    """A shop by its id, its domain (any case), or a WooCommerce store's host: what people and URLs call it."""
+    wanted = ref.strip().lower().rstrip("/")
+    if wanted.isdigit() and len(wanted) < 19:
+        return db.session.get(Shop, int(wanted))
+    return db.session.scalar(select(Shop).where(func.lower(Shop.domain).in_(
+        (wanted, f"https://{wanted}", f"http://{wanted}"))).order_by(Shop.id).limit(1))
