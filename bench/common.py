@@ -87,6 +87,38 @@ def migrate_and_create_shop(env: Mapping[str, str]) -> None:
     run_checked([*FLASK, "shops", "create", "shopify", SHOP_DOMAIN], env)
 
 
+def _cpu_idle_share(seconds: float) -> float:
+    """How much of the machine's CPU time went idle over the next `seconds`, from /proc/stat."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # idle + iowait
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def settle(idle_share: float = 0.85, timeout: float = 30.0) -> float:
+    """Pay PostgreSQL's deferred work now (vacuum, checkpoint) and wait for a quiet machine.
+
+    Without it, the autovacuum and checkpoint that one run's inserts cause land in the next run's window,
+    whichever server that is: the bare baseline swung by a third depending on what ran before it.
+    Returns the idle share measured last.
+    """
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+    deadline = time.monotonic() + timeout
+    idle = _cpu_idle_share(0.5)
+    while idle < idle_share and time.monotonic() < deadline:
+        idle = _cpu_idle_share(0.5)
+    return idle
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
