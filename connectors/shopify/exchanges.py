@@ -10,6 +10,7 @@ from connectors.base import ExchangeRequest, ExchangeResult
 from connectors.model import Address
 from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
 from connectors.shopify.graphql_orders import gid_number
+from connectors.shopify.markers import marker
 
 # The tag makes the draft findable by a retry; completing is a separate call, so a retry that finds the draft still
 # open completes that one instead of making another. Only a completed draft becomes an order.
@@ -44,11 +45,6 @@ mutation CompleteExchange($id: ID!) {
 def exchange_tag(key: str) -> str:
     """The draft's (and so the order's) tag for one key: Shopify tags hold at most 40 characters."""
     return "postventa-exchange-" + hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def marker(key: str) -> str:
-    """Written into the draft's note, so a merchant can tell which return the exchange belongs to."""
-    return f"[postventa:{key}]"
 
 
 def create_exchange_order(client: ShopifyAdminClient, request: ExchangeRequest) -> ExchangeResult:

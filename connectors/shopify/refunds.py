@@ -8,6 +8,7 @@ from typing import Any
 from connectors.base import RefundRequest, RefundResult
 from connectors.model import Money
 from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
+from connectors.shopify.markers import marker
 
 EXISTING_REFUNDS = """
 query Refunds($id: ID!) {
@@ -39,11 +40,6 @@ mutation Refund($input: RefundInput!) {
 def _money(value: Any) -> Money:
     shop_money = value["shopMoney"]
     return Money(Decimal(str(shop_money["amount"])), shop_money["currencyCode"])
-
-
-def marker(key: str) -> str:
-    """Written into the refund's note, so a retry can find the refund an earlier attempt made."""
-    return f"[postventa:{key}]"
 
 
 def create_refund(client: ShopifyAdminClient, request: RefundRequest) -> RefundResult:

@@ -9,6 +9,7 @@ from typing import Any
 from connectors.base import ProcessReturnRequest, ProcessReturnResult, RefundResult
 from connectors.model import Money
 from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
+from connectors.shopify.markers import marker
 
 # What is left to process, what was processed, the reverse fulfillment lines to dispose of, and the refunds the
 # return already produced (a processing whose answer was lost shows up here).
@@ -74,11 +75,6 @@ mutation ReturnProcess($input: ReturnProcessInput!) {
   }
 }
 """
-
-
-def marker(key: str) -> str:
-    """Written into the processing note, so the merchant (and a retry, if Shopify copies it) can tell it is ours."""
-    return f"[postventa:{key}]"
 
 
 def process_return(client: ShopifyAdminClient, request: ProcessReturnRequest) -> ProcessReturnResult:

@@ -8,6 +8,7 @@ from typing import Any
 from connectors.base import ReturnRequest, ReturnResult, ReturnShipping
 from connectors.model import ReturnStatus
 from connectors.shopify.admin import AdminApiError, ShopifyAdminClient, gid
+from connectors.shopify.markers import marker
 
 # Shopify's ReturnReason enum; any other reason of ours goes as OTHER with the words in the note.
 RETURN_REASONS = frozenset({"COLOR", "DEFECTIVE", "NOT_AS_DESCRIBED", "OTHER", "SIZE_TOO_LARGE", "SIZE_TOO_SMALL",
@@ -89,11 +90,6 @@ mutation ShipBack($rfo: ID!, $tracking: ReverseDeliveryTrackingInput, $label: Re
 
 class NotReturnable(AdminApiError):
     """Shopify holds fewer returnable items than asked for (not fulfilled yet, or already returned)."""
-
-
-def marker(key: str) -> str:
-    """Written into the first line's reason note, so a retry can find the return an earlier attempt made."""
-    return f"[postventa:{key}]"
 
 
 def _result(node: Mapping[str, Any], already_done: bool = False) -> ReturnResult:
