@@ -144,6 +144,7 @@ class Return:
     status: ReturnStatus
     name: str | None = None
     lines: tuple[ReturnLine, ...] = ()
+    key: str | None = None  # the idempotency key we created it with, read back from its notes: it is one of ours
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ def apply_platform_return(shop: Shop, order: Order, ret: model.Return, reopened:
     row = db.session.scalar(
         select(Return).where(Return.shop_id == shop.id, Return.external_id == ret.external_id).with_for_update()
     )
+    if row is None:
+        row = _ours_not_yet_recorded(shop, ret)
     now = datetime.now(UTC)
     if row is None:
         row = Return(shop_id=shop.id, order_id=order.id, external_id=ret.external_id, name=ret.name,
@@ -44,6 +46,22 @@ def apply_platform_return(shop: Shop, order: Order, ret: model.Return, reopened:
         row.lines = [asdict(line) for line in ret.lines]
     row.name = row.name or ret.name
     row.updated_at = now
+    return row
+
+
+def _ours_not_yet_recorded(shop: Shop, ret: model.Return) -> Return | None:
+    """A return we created on the platform whose webhook came before our job recorded its id.
+
+    The job holds the row's lock while it calls the platform, so this waits for it and then finds the id recorded,
+    or (the job died after the call) records it here; either way the one return stays one.
+    """
+    our_id = return_workflow.id_in_platform_key(ret.key)
+    if our_id is None:
+        return None
+    row = db.session.scalar(select(Return).where(Return.shop_id == shop.id, Return.id == our_id).with_for_update())
+    if row is None or row.external_id not in (None, ret.external_id):
+        return None
+    row.external_id = ret.external_id
     return row
 
 

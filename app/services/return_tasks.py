@@ -142,7 +142,7 @@ def _sync(ret: Return) -> None:
             lines = tuple(ReturnLine(str(line["line_item_id"]), int(line["quantity"]), ret.reason, ret.comment)
                           for line in ret.lines)
             result = connector.create_return(access, ReturnRequest(ret.order.external_id, lines,
-                                                                   f"postventa-return-{ret.id}"))
+                                                                   return_workflow.platform_key(ret.id)))
             ret.external_id, ret.name = result.external_id, ret.name or result.name
             ret.platform_status = result.status.value
     except NotSupported as exc:
@@ -162,7 +162,7 @@ def _label(ret: Return) -> None:
     provider = label_provider()
     names = {str(li.external_id): li.title for li in order.line_items}
     label = provider.create(LabelRequest(
-        idempotency_key=f"postventa-return-{ret.id}", rma=ret.rma or f"RMA-{ret.id}",
+        idempotency_key=return_workflow.platform_key(ret.id), rma=ret.rma or f"RMA-{ret.id}",
         store_name=str((shop.settings or {}).get("store_name") or shop.name),
         return_address=Address(**address), from_address=Address(**(order.shipping_address or {})),
         order_number=order.number,
@@ -222,7 +222,7 @@ def _resolve(ret: Return) -> None:
     order = db.session.get(Order, ret.order_id)
     assert shop is not None and order is not None
     connector, access = access_for(shop)
-    key = f"postventa-return-{ret.id}-{ret.outcome}"
+    key = f"{return_workflow.platform_key(ret.id)}-{ret.outcome}"
     lines = tuple((str(line["line_item_id"]), int(line["quantity"])) for line in ret.lines)
     amount = ret.value_amount if ret.value_amount is not None else Decimal(0)
     note = f"Postventa return {ret.rma}"

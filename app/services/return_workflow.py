@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -55,6 +56,17 @@ def move(ret: Return, status: str, note: str | None = None, at: datetime | None 
     if status in EMAILS:
         schedule_email(ret, EMAILS[status])
     return True
+
+
+def platform_key(return_id: int) -> str:
+    """The idempotency key our return goes to the platform (and its label provider) under."""
+    return f"postventa-return-{return_id}"
+
+
+def id_in_platform_key(key: str | None) -> int | None:
+    """Which of our returns a platform return carrying this key is."""
+    found = re.fullmatch(r"postventa-return-(\d{1,18})", key or "")
+    return int(found.group(1)) if found else None
 
 
 def record_start(ret: Return) -> None:

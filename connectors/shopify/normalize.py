@@ -22,6 +22,7 @@ from connectors.model import (
     ShipmentItem,
     TrackingEvent,
 )
+from connectors.shopify.markers import key_in
 from connectors.shopify.statuses import is_cancelled, shipment_status_for
 
 _MISSING = object()
@@ -453,5 +454,6 @@ def normalize_return(payload: Mapping[str, Any], topic_status: str | None = None
             reason=_opt_str(line, "return_reason", where),
             note=_opt_str(line, "return_reason_note", where) or _opt_str(line, "customer_note", where),
         ))
+    key = next((found for line in lines if (found := key_in(line.note)) is not None), None)
     return Return(external_id=_id(data, "id", "return"), order_external_id=order_id, status=status,
-                  name=_opt_str(data, "name", "return"), lines=tuple(lines))
+                  name=_opt_str(data, "name", "return"), lines=tuple(lines), key=key)

@@ -123,6 +123,29 @@ def test_a_return_made_in_shopify_admin_shows_up_and_follows_its_decisions(app: 
     assert ret.label_state == "none"  # Shopify handles the label for returns made there
 
 
+def test_shopifys_webhook_for_our_return_before_we_recorded_it_stays_one_return(app: Any, db: Any, post_shopify: Any,
+                                                                                   waiting: Return) -> None:
+    """Our job made the return on Shopify but its record of the id is not in yet (or the job died right after)."""
+    from app.services import return_workflow
+
+    return_workflow.approve(waiting)
+    db.session.commit()
+    ours = load_fixture("shopify", "returns_approve.json")
+    ours["return_line_items"][0]["return_reason_note"] = f"Too small [postventa:postventa-return-{waiting.id}]"
+    post_shopify("returns/approve", ours, "ours-1")
+    someone_elses = load_fixture("shopify", "returns_approve.json")
+    someone_elses["id"], someone_elses["name"] = 9182736999, "#1001-R2"  # same key, another id: not attached
+    someone_elses["return_line_items"][0]["return_reason_note"] = f"[postventa:postventa-return-{waiting.id}]"
+    post_shopify("returns/approve", someone_elses, "other-1")
+    drain(app)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Return).order_by(Return.id)).all()
+    assert [(r.id, r.source, r.external_id) for r in rows] == [
+        (waiting.id, "portal", "9182736450"), (rows[1].id, "platform", "9182736999")]
+    assert rows[0].status in ("approved", "label_issued") and rows[0].platform_status == "open"
+    assert rows[0].sync_state in ("done", "skipped")  # never a second returnCreate
+
+
 def test_the_cli_lists_decides_and_sets_rules(app: Any, db: Any, client: Any, waiting: Return, tmp_path: Any) -> None:
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["returns", "list", DOMAIN, "--status", "requested"])

@@ -64,6 +64,15 @@ def test_requested_return_lines_point_at_order_line_items() -> None:
                                            "Me queda pequeña, ¿puedo cambiarla por una L?"),)
 
 
+def test_a_return_we_made_carries_our_key_back() -> None:
+    payload = load_fixture("shopify", "returns_approve.json")
+    change = get_connector("shopify").normalize_webhook("returns/approve", payload)
+    assert isinstance(change, ReturnChange) and change.ret.key is None  # made in Shopify's admin
+    payload["return_line_items"][0]["return_reason_note"] = "Too small [postventa:postventa-return-42]"
+    change = get_connector("shopify").normalize_webhook("returns/approve", payload)
+    assert isinstance(change, ReturnChange) and change.ret.key == "postventa-return-42"
+
+
 def test_return_status_missing_falls_back_to_the_topic() -> None:
     payload = load_fixture("shopify", "returns_close.json")
     del payload["status"]
